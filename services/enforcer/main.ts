@@ -1,0 +1,4 @@
+import { runMain } from '../shared/service.ts';
+import { enforcerService } from './service.ts';
+
+await runMain(enforcerService);

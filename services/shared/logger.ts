@@ -1,0 +1,40 @@
+import { pino, type Logger, type LoggerOptions, type DestinationStream } from 'pino';
+
+export type { Logger } from 'pino';
+
+export interface LoggerSettings {
+  service: string;
+  level: string;
+  /** Print full email addresses. Off by default: addresses are personal data. */
+  logEmails?: boolean;
+}
+
+/**
+ * Masks an address for logs: `alice@example.com` becomes `a***@example.com`. The domain is
+ * what an operator filters on; the local part identifies a person and stays hidden.
+ */
+export function maskEmail(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at < 0) return '***';
+  const local = address.slice(0, at);
+  return `${local.slice(0, 1)}***${address.slice(at)}`;
+}
+
+const EMAIL_KEYS = ['email', 'address', 'previousEmail'];
+
+/** The root logger of a service; components take children with `logger.child({...})`. */
+export function createLogger(settings: LoggerSettings, stream?: DestinationStream): Logger {
+  const options: LoggerOptions = {
+    level: settings.level,
+    base: { service: settings.service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  };
+  if (!settings.logEmails) {
+    options.redact = {
+      paths: [...EMAIL_KEYS, ...EMAIL_KEYS.map((k) => `*.${k}`)],
+      censor: (value) => (typeof value === 'string' ? maskEmail(value) : '[redacted]'),
+    };
+  }
+  return stream ? pino(options, stream) : pino(options);
+}

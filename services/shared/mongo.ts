@@ -1,0 +1,30 @@
+import { MongoClient, type Db } from 'mongodb';
+import { DomainGuardError } from './errors.ts';
+
+export interface MongoConnection {
+  client: MongoClient;
+  db: Db;
+}
+
+/** Connects and proves the server answers, so a wrong URI fails at start-up, not later. */
+export async function connectMongo(uri: string): Promise<MongoConnection> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 10_000 });
+  try {
+    await client.connect();
+    const db = client.db();
+    await db.command({ ping: 1 });
+    return { client, db };
+  } catch (err) {
+    await client.close().catch(() => undefined);
+    throw new DomainGuardError(
+      'DG_DATABASE_FAILED',
+      `cannot reach MongoDB at ${redactUri(uri)}; check MONGODB_URI and that the server runs`,
+      { retriable: true, cause: err },
+    );
+  }
+}
+
+/** Credentials in a URI must not reach the logs. */
+export function redactUri(uri: string): string {
+  return uri.replace(/\/\/[^@/]*@/, '//***@');
+}

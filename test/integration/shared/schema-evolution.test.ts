@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import {
+  createSchemaCodec,
+  loadSchema,
+  type SchemaCodec,
+} from '../../../services/shared/schema-codec.ts';
+import { topicsFor } from '../../../services/shared/topics.ts';
+import type { UserChange } from '../../../services/shared/records.ts';
+import { stackEnv, uniquePrefix } from '../../support/stack.ts';
+
+const topics = topicsFor(uniquePrefix('schema'));
+const registry = new SchemaRegistry({ host: stackEnv.SCHEMA_REGISTRY_URL });
+let codec: SchemaCodec;
+let v1: Record<string, unknown>;
+
+const change: UserChange = {
+  eventId: 'e-1',
+  userId: 'u-1',
+  kind: 'registered',
+  email: 'alice@example.com',
+  previousEmail: null,
+  verified: true,
+  verifiedAt: 1_700_000_000_000,
+  occurredAt: 1_700_000_000_500,
+};
+
+/** Version 2 as a later producer might write it: one new optional field, one new symbol. */
+function version2(): Record<string, unknown> {
+  const fields = [...(v1.fields as unknown[])];
+  fields.push({ name: 'tenant', type: 'string', default: 'main' });
+  return { ...v1, fields };
+}
+
+before(async () => {
+  v1 = JSON.parse(await loadSchema(topics.usersChanges.schemaFile)) as Record<string, unknown>;
+  codec = await createSchemaCodec(stackEnv.SCHEMA_REGISTRY_URL, topics, ['usersChanges']);
+});
+
+after(async () => {
+  // Subjects are per-run (unique prefix); deleting them keeps the registry small.
+  await fetch(`${stackEnv.SCHEMA_REGISTRY_URL}/subjects/${topics.usersChanges.subject}`, {
+    method: 'DELETE',
+  });
+});
+
+test('a version 1 reader decodes a record written with a later compatible version', async () => {
+  const { id } = await registry.register(
+    { type: SchemaType.AVRO, schema: JSON.stringify(version2()) },
+    { subject: topics.usersChanges.subject },
+  );
+  const bytes = await registry.encode(id, { ...change, tenant: 'eu' });
+
+  assert.deepEqual(await codec.decode(topics.usersChanges, bytes), change);
+});
+
+test('two versions of one record decode side by side in one process', async () => {
+  const idV1 = await registry.getRegistryId(topics.usersChanges.subject, 1);
+  const idV2 = await registry.getLatestSchemaId(topics.usersChanges.subject);
+  assert.notEqual(idV1, idV2);
+
+  const fromV1 = await registry.encode(idV1, change);
+  const fromV2 = await registry.encode(idV2, { ...change, userId: 'u-2', tenant: 'us' });
+
+  assert.deepEqual(await codec.decode(topics.usersChanges, fromV1), change);
+  assert.deepEqual(await codec.decode(topics.usersChanges, fromV2), { ...change, userId: 'u-2' });
+});
+
+test('the subject is BACKWARD: a field without a default is refused', async () => {
+  const fields = [...(v1.fields as unknown[]), { name: 'mandatory', type: 'string' }];
+  const breaking = { ...v1, fields };
+
+  await assert.rejects(
+    registry.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(breaking) },
+      { subject: topics.usersChanges.subject },
+    ),
+    (err: unknown) => (err as { status?: number }).status === 409,
+  );
+});
+
+test('bytes that are not in the wire format are reported as malformed, not retried', async () => {
+  await assert.rejects(codec.decode(topics.usersChanges, Buffer.from('not avro')), {
+    name: 'MalformedMessageError',
+    code: 'DG_MESSAGE_MALFORMED',
+  });
+});
