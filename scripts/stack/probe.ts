@@ -4,12 +4,11 @@
 // talks the server's own protocol with the client library the services use.
 // Usage: node scripts/stack/probe.ts kafka|registry|mongo <address>
 // Exits 0 when the server answered, 1 otherwise (the reason on stderr).
-import kafkajs from 'kafkajs';
-import { MongoClient } from 'mongodb';
-
-const { Kafka, logLevel } = kafkajs;
+// The client libraries are imported only by the check that needs them: this runs once a second
+// while servers start, on a machine busy starting JVMs, so its own startup should stay small.
 
 async function probeKafka(broker: string): Promise<void> {
+  const { Kafka, logLevel } = (await import('kafkajs')).default;
   const kafka = new Kafka({
     clientId: 'domain-guard-stack-probe',
     brokers: [broker],
@@ -40,6 +39,7 @@ async function probeRegistry(baseUrl: string): Promise<void> {
 }
 
 async function probeMongo(uri: string): Promise<void> {
+  const { MongoClient } = await import('mongodb');
   const client = new MongoClient(uri, {
     serverSelectionTimeoutMS: 2000,
     connectTimeoutMS: 2000,

@@ -106,10 +106,17 @@ test('a protected domain is never unverified automatically', async () => {
 test('dry-run records what would happen and changes nobody', async () => {
   const user = await dbs.dry.collection('users').findOne({ _id: 'd1' as never });
   assert.deepEqual(user?.emailVerified, verifiedAt);
-  const records = await dbs.dry.collection('unverifications').find({}).toArray();
+  const records = await dbs.dry
+    .collection('unverifications')
+    .find({})
+    .sort({ lapseId: -1 })
+    .toArray();
   assert.deepEqual(
     records.map((r) => [r.dryRun, r.lapseId, r.wouldUnverify, r.samples]),
-    [[true, 'L-gone', 1, ['d***@gone.example']]],
+    [
+      [true, 'L-gone', 1, ['d***@gone.example']],
+      [true, 'L-corp', 0, []],
+    ],
   );
 });
 
