@@ -127,6 +127,10 @@ async function countVerifiedInLists(db: Db): Promise<number> {
   );
 }
 
+function clip(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}
+
 export function printReport(report: Report, json: boolean): string {
   if (json) return `${JSON.stringify(report, null, 2)}\n`;
   const lines = [
@@ -137,7 +141,7 @@ export function printReport(report: Report, json: boolean): string {
     ...report.domains.map(
       (d) =>
         `  ${d.asExpected ? 'ok ' : 'BAD'} ${d.domain.padEnd(28)} ${String(d.state).padEnd(15)}` +
-        `${d.asExpected ? '' : ` expected ${d.expected}`}  ${d.statuses.join(', ')}`,
+        `${d.asExpected ? '' : ` expected ${d.expected}`}  ${clip(d.statuses.join(', '), 44)}`,
     ),
     '',
     'emails unverified',

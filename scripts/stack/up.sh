@@ -25,6 +25,11 @@ need_tool() {
   command -v "$1" >/dev/null 2>&1 || stack_die "$1 is not installed ($2)"
 }
 
+# Go's tarball install puts it here, and a non-login shell (CI) may not have it on PATH.
+if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
+  PATH="$PATH:/usr/local/go/bin"
+fi
+
 # A pom with no code of its own: it exists only so Maven resolves the wanted jars.
 write_pom() {
   local file="$1" deps="$2"
@@ -310,6 +315,9 @@ main() {
     fi
   done
 
+  if [[ " ${to_start[*]} " == *" kafka "* || " ${to_start[*]} " == *" registry "* ]]; then
+    need_tool java "Java 17+ runs Kafka and Apicurio Registry"
+  fi
   prepare_all "${to_start[@]}"
 
   for server in "${to_start[@]}"; do

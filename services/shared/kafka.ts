@@ -53,6 +53,8 @@ export interface Subscription {
 
 export interface KafkaBus {
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
+  /** Deletes topics that exist among `names`; for tests and demos cleaning up after them. */
+  deleteTopics(names: readonly string[]): Promise<void>;
   /** Resolves once every in-sync replica has the messages (acks=all, idempotent producer). */
   send(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
@@ -90,6 +92,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
 
   return {
     ensureTopics: (specs) => ensureTopics(kafka, specs),
+    deleteTopics: (names) => deleteTopics(kafka, names),
     async send(topic, messages) {
       const p = await getProducer();
       await p.send({ topic, acks: -1, messages: messages.map((m) => ({ ...m })) });
@@ -137,6 +140,18 @@ async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): Promise<
         configEntries: s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
       })),
     });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function deleteTopics(kafka: Kafka, names: readonly string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const topics = names.filter((name) => existing.has(name));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
   } finally {
     await admin.disconnect();
   }
