@@ -1,6 +1,7 @@
 import type { Evidence, LifecycleState } from '../shared/records.ts';
 import { readDomainObject, type DomainFacts } from './rdap/domain-object.ts';
 import { isStandardStatus } from './rdap/status-words.ts';
+import { bareEvidence } from './provider.ts';
 
 /** What an RDAP lookup produced, before any judgement. */
 export type RdapOutcome =
@@ -190,15 +191,5 @@ function bare(
   httpStatus: number | null,
   detail: string,
 ): Classification {
-  const evidence: Evidence = {
-    server,
-    httpStatus,
-    statuses: [],
-    events: [],
-    registeredAt: null,
-    expiresAt: null,
-    handle: null,
-    detail,
-  };
-  return { state, evidence };
+  return { state, evidence: bareEvidence(server, httpStatus, detail) };
 }

@@ -1,5 +1,23 @@
 import type { Evidence, LifecycleState } from '../shared/records.ts';
 
+/** Evidence that holds only where the answer came from and why it decided nothing more. */
+export function bareEvidence(
+  server: string | null,
+  httpStatus: number | null,
+  detail: string,
+): Evidence {
+  return {
+    server,
+    httpStatus,
+    statuses: [],
+    events: [],
+    registeredAt: null,
+    expiresAt: null,
+    handle: null,
+    detail,
+  };
+}
+
 /** What the checker knows about a domain when it asks a provider. */
 export interface CheckContext {
   /** Epoch ms when the earliest still-verified address at the domain was verified. */

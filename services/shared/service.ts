@@ -52,11 +52,7 @@ export async function startService<S extends z.ZodObject>(
   spec: ServiceSpec<S>,
   env: Env,
 ): Promise<StartedService> {
-  const schema = baseSettingsSchema.extend(spec.settingsSchema.shape);
-  const settings = loadConfig(schema, {
-    ...baseSettingsFromEnv(env, spec.name),
-    ...spec.settingsFromEnv(env),
-  }) as Readonly<BaseSettings & z.infer<S>>;
+  const settings = loadServiceSettings(spec, env);
   const logger = createLogger(
     { service: spec.name, level: settings.logLevel, logEmails: settings.logEmails },
     settings.logFile === undefined
@@ -84,6 +80,18 @@ export async function startService<S extends z.ZodObject>(
       return closed;
     },
   };
+}
+
+/** The shared settings plus the service's own, validated together so every problem shows. */
+function loadServiceSettings<S extends z.ZodObject>(
+  spec: ServiceSpec<S>,
+  env: Env,
+): Readonly<BaseSettings & z.infer<S>> {
+  const schema = baseSettingsSchema.extend(spec.settingsSchema.shape);
+  return loadConfig(schema, {
+    ...baseSettingsFromEnv(env, spec.name),
+    ...spec.settingsFromEnv(env),
+  }) as Readonly<BaseSettings & z.infer<S>>;
 }
 
 async function buildRuntime<S>(
@@ -137,11 +145,7 @@ export async function withRuntime<S extends z.ZodObject, R>(
   env: Env,
   work: (runtime: Runtime<z.infer<S>>) => Promise<R>,
 ): Promise<R> {
-  const schema = baseSettingsSchema.extend(spec.settingsSchema.shape);
-  const settings = loadConfig(schema, {
-    ...baseSettingsFromEnv(env, spec.name),
-    ...spec.settingsFromEnv(env),
-  }) as Readonly<BaseSettings & z.infer<S>>;
+  const settings = loadServiceSettings(spec, env);
   const logger = createLogger(
     { service: spec.name, level: settings.logLevel, logEmails: settings.logEmails },
     pino.destination(2),

@@ -8,7 +8,7 @@ import {
   type KafkaBus,
 } from '../../services/shared/kafka.ts';
 import { createLogger } from '../../services/shared/logger.ts';
-import type { UserChange } from '../../services/shared/records.ts';
+import type { DomainLapsed, UserChange } from '../../services/shared/records.ts';
 import { createSchemaCodec, type SchemaCodec } from '../../services/shared/schema-codec.ts';
 import { startService, type StartedService } from '../../services/shared/service.ts';
 import { TOPIC_KEYS, topicsFor, type Topics, type TopicKey } from '../../services/shared/topics.ts';
@@ -32,6 +32,8 @@ export interface Pipeline {
   publishChange(
     change: Omit<UserChange, 'eventId' | 'occurredAt'> & Partial<UserChange>,
   ): Promise<void>;
+  /** Publishes a lapse as the checker would, for tests of the enforcer alone. */
+  publishLapse(lapse: DomainLapsed): Promise<void>;
   /** Every record on a topic so far, decoded; reads from the beginning with a fresh group. */
   readAll(key: TopicKey, expected: number, timeoutMs?: number): Promise<unknown[]>;
   close(): Promise<void>;
@@ -88,6 +90,10 @@ export async function createPipeline(label: string, baseEnv: Env): Promise<Pipel
       };
       const value = await codec.encode(topics.usersChanges, full);
       await bus.send(topics.usersChanges.name, [{ key: full.userId, value }]);
+    },
+    async publishLapse(lapse) {
+      const value = await codec.encode(topics.domainLapsed, lapse);
+      await bus.send(topics.domainLapsed.name, [{ key: lapse.domain, value }]);
     },
     readAll: (key, expected, timeoutMs) =>
       readTopic(bus, codec, topics, key, expected, timeoutMs ?? 30_000),

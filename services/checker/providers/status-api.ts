@@ -1,6 +1,6 @@
 import type { Logger } from '../../shared/logger.ts';
 import type { Evidence, LifecycleState } from '../../shared/records.ts';
-import type { CheckContext, StatusProvider, Verdict } from '../provider.ts';
+import { bareEvidence, type CheckContext, type StatusProvider, type Verdict } from '../provider.ts';
 import { createRdapClient, type FetchResult, type RdapClientOptions } from '../rdap/rdap-client.ts';
 import { classifyStatusWords } from './status-vocabulary.ts';
 
@@ -98,7 +98,7 @@ function judge(
       : `status "${entry.status}": "${verdict.decidedBy}" decides`;
   return {
     state: verdict.state,
-    evidence: { ...emptyEvidence(server, 200, detail), statuses: verdict.words },
+    evidence: { ...bareEvidence(server, 200, detail), statuses: verdict.words },
   };
 }
 
@@ -113,18 +113,5 @@ function readEntry(spec: StatusApiSpec, body: string, domain: string): StatusEnt
 }
 
 function unknown(server: string, httpStatus: number | null, detail: string): Judgement {
-  return { state: 'unknown', evidence: emptyEvidence(server, httpStatus, detail) };
-}
-
-function emptyEvidence(server: string, httpStatus: number | null, detail: string): Evidence {
-  return {
-    server,
-    httpStatus,
-    statuses: [],
-    events: [],
-    registeredAt: null,
-    expiresAt: null,
-    handle: null,
-    detail,
-  };
+  return { state: 'unknown', evidence: bareEvidence(server, httpStatus, detail) };
 }

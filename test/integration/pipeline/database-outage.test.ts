@@ -39,8 +39,7 @@ test('a lapse that meets a database outage is not committed, and is handled once
     registeredAt: null,
     detail: null,
   };
-  const value = await pipeline.codec.encode(pipeline.topics.domainLapsed, lapse);
-  await pipeline.bus.send(pipeline.topics.domainLapsed.name, [{ key: lapse.domain, value }]);
+  await pipeline.publishLapse(lapse);
 
   // Long enough for several failed attempts; the offset must stay uncommitted throughout.
   await sleep(8_000);

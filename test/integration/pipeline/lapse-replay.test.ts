@@ -7,11 +7,6 @@ let pipeline: Pipeline;
 const verifiedAt = new Date('2024-01-15T10:00:00Z');
 const observedAt = Date.parse('2026-11-30T08:00:00Z');
 
-async function publishLapse(lapse: DomainLapsed): Promise<void> {
-  const value = await pipeline.codec.encode(pipeline.topics.domainLapsed, lapse);
-  await pipeline.bus.send(pipeline.topics.domainLapsed.name, [{ key: lapse.domain, value }]);
-}
-
 function lapse(lapseId: string, domain: string): DomainLapsed {
   return {
     lapseId,
@@ -39,9 +34,9 @@ before(async () => {
 after(() => pipeline.close());
 
 test('a lapse delivered twice, and a second lapse of the domain, unverify each email once', async () => {
-  await publishLapse(lapse('L1', 'lapsed.example'));
-  await publishLapse(lapse('L1', 'lapsed.example'));
-  await publishLapse(lapse('L2', 'lapsed.example'));
+  await pipeline.publishLapse(lapse('L1', 'lapsed.example'));
+  await pipeline.publishLapse(lapse('L1', 'lapsed.example'));
+  await pipeline.publishLapse(lapse('L2', 'lapsed.example'));
   await waitFor(
     async () =>
       (await pipeline.bus.lag(

@@ -28,11 +28,6 @@ function lapse(lapseId: string, domain: string): DomainLapsed {
   };
 }
 
-async function publishLapse(l: DomainLapsed): Promise<void> {
-  const value = await pipeline.codec.encode(pipeline.topics.domainLapsed, l);
-  await pipeline.bus.send(pipeline.topics.domainLapsed.name, [{ key: l.domain, value }]);
-}
-
 async function idle(group: string): Promise<void> {
   const groupId = `${pipeline.env.TOPIC_PREFIX}${group}`;
   const topic = pipeline.topics.domainLapsed.name;
@@ -76,8 +71,8 @@ before(async () => {
   await start('held', { BLAST_MAX_EMAILS: '1' });
   await start('dry', { DRY_RUN: 'true' });
 
-  await publishLapse(lapse('L-gone', 'gone.example'));
-  await publishLapse(lapse('L-corp', 'corp.example'));
+  await pipeline.publishLapse(lapse('L-gone', 'gone.example'));
+  await pipeline.publishLapse(lapse('L-corp', 'corp.example'));
   for (const name of ['list', 'guarded', 'held', 'dry']) await idle(`enforcer-${name}`);
 });
 
