@@ -44,7 +44,7 @@ export function createMetrics(service: string): Metrics {
   };
 }
 
-/** Serves `/metrics` on loopback-or-wherever the operator binds; port 0 means off. */
+/** Serves `/metrics` on every interface, for a scraper elsewhere; port 0 means off. */
 export async function serveMetrics(metrics: Metrics, port: number): Promise<Server | undefined> {
   if (port === 0) return undefined;
   const server = createServer((req, res) => {
