@@ -27,7 +27,7 @@ after(async () => {
   await db.close();
 });
 
-test('a lapse that meets a database outage is not committed, and is handled once it returns', async () => {
+test('a lapse met by a database outage stays uncommitted until the database returns', async () => {
   db.cut();
   const lapse: DomainLapsed = {
     lapseId: 'L-outage',

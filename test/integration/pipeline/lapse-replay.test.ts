@@ -33,7 +33,7 @@ before(async () => {
 
 after(() => pipeline.close());
 
-test('a lapse delivered twice, and a second lapse of the domain, unverify each email once', async () => {
+test('a lapse delivered twice, then a second lapse, unverify each email once', async () => {
   await pipeline.publishLapse(lapse('L1', 'lapsed.example'));
   await pipeline.publishLapse(lapse('L1', 'lapsed.example'));
   await pipeline.publishLapse(lapse('L2', 'lapsed.example'));
