@@ -101,9 +101,21 @@ function classifyDecodeError(err: unknown, topic: Topic): Error {
   });
 }
 
+/** Errors of reaching the registry, not of the record: worth waiting for. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+]);
+
 function isNetworkError(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && /^(E[A-Z]+|UND_ERR)/.test(code);
+  return typeof code === 'string' && (NETWORK_CODES.has(code) || code.startsWith('UND_ERR_'));
 }
 
 function describe(err: unknown): string {

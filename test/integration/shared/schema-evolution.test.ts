@@ -80,9 +80,19 @@ test('the subject is BACKWARD: a field without a default is refused', async () =
   );
 });
 
-test('bytes that are not in the wire format are reported as malformed, not retried', async () => {
-  await assert.rejects(codec.decode(topics.usersChanges, Buffer.from('not avro')), {
-    name: 'MalformedMessageError',
-    code: 'DG_MESSAGE_MALFORMED',
-  });
+test('bytes that are not a readable record are reported as malformed, not retried', async () => {
+  const valid = await codec.encode(topics.usersChanges, change);
+  const cases = [
+    Buffer.from('not avro'),
+    // The right magic byte, then too few bytes for a schema id.
+    Buffer.from([0, 0, 1]),
+    // A real header and the first bytes of a real record, cut short.
+    valid.subarray(0, 9),
+  ];
+  for (const bytes of cases) {
+    await assert.rejects(codec.decode(topics.usersChanges, bytes), {
+      name: 'MalformedMessageError',
+      code: 'DG_MESSAGE_MALFORMED',
+    });
+  }
 });
