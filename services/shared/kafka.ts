@@ -70,6 +70,11 @@ export interface KafkaBusOptions {
   brokers: readonly string[];
   clientId: string;
   logger: Logger;
+  /**
+   * Called when a consumer stopped for good (the client will not restart it). The process
+   * must not live on without its consumer, so services exit non-zero from here.
+   */
+  onFatal?: (err: Error) => void;
 }
 
 export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
@@ -98,7 +103,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
       await p.send({ topic, acks: -1, messages: messages.map((m) => ({ ...m })) });
     },
     async subscribe(subscribeOptions) {
-      const sub = await subscribe(kafka, subscribeOptions, log);
+      const sub = await subscribe(kafka, subscribeOptions, log, options.onFatal);
       subscriptions.add(sub);
       return sub;
     },
@@ -191,6 +196,7 @@ async function subscribe(
   kafka: Kafka,
   options: SubscribeOptions,
   log: Logger,
+  onFatal: ((err: Error) => void) | undefined,
 ): Promise<Subscription> {
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
@@ -198,7 +204,9 @@ async function subscribe(
     retry: { initialRetryTime: 1000, retries: 10, maxRetryTime: 30_000 },
   });
   consumer.on(consumer.events.CRASH, (event) => {
-    log.error({ err: event.payload.error, groupId: options.groupId }, 'consumer crashed');
+    const { error, restart } = event.payload;
+    log.error({ err: error, groupId: options.groupId, restart }, 'consumer crashed');
+    if (!restart) onFatal?.(error);
   });
   await consumer.connect();
   await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning });

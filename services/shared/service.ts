@@ -40,6 +40,8 @@ export interface ServiceSpec<S extends z.ZodObject> {
 
 export interface StartedService {
   logger: Logger;
+  /** Settles when a consumer stopped for good; the process should then exit non-zero. */
+  failed: Promise<Error>;
   /** Ordered, idempotent shutdown: the service, Kafka, MongoDB, metrics, logs. */
   close(): Promise<void>;
 }
@@ -60,8 +62,9 @@ export async function startService<S extends z.ZodObject>(
       : pino.destination({ dest: settings.logFile, sync: false, mkdir: true }),
   );
   const closers: (() => Promise<unknown>)[] = [];
+  const failure = Promise.withResolvers<Error>();
   try {
-    const runtime = await buildRuntime(spec.name, settings, logger, closers);
+    const runtime = await buildRuntime(spec.name, settings, logger, closers, failure.resolve);
     const running = await spec.start(runtime);
     closers.push(() => running.stop());
     logger.info({ topicPrefix: settings.topicPrefix }, 'service started');
@@ -72,6 +75,7 @@ export async function startService<S extends z.ZodObject>(
   let closed: Promise<void> | undefined;
   return {
     logger,
+    failed: failure.promise,
     close() {
       closed ??= closeAll(closers, logger).then(() => {
         logger.info('service stopped');
@@ -99,6 +103,7 @@ async function buildRuntime<S>(
   settings: Readonly<BaseSettings & S>,
   logger: Logger,
   closers: (() => Promise<unknown>)[],
+  onFatal?: (err: Error) => void,
 ): Promise<Runtime<S>> {
   const metrics = createMetrics(name);
   const server = await serveMetrics(metrics, settings.metricsPort);
@@ -112,6 +117,7 @@ async function buildRuntime<S>(
     brokers: settings.kafkaBrokers,
     clientId: settings.kafkaClientId,
     logger,
+    ...(onFatal ? { onFatal } : {}),
   });
   closers.push(() => bus.close());
   await bus.ensureTopics(
@@ -183,6 +189,10 @@ export async function runMain<S extends z.ZodObject>(spec: ServiceSpec<S>): Prom
       () => process.exit(1),
     );
   };
+  void service.failed.then((err) => {
+    service.logger.fatal({ err }, 'a consumer stopped for good, exiting');
+    void service.close().finally(() => process.exit(1));
+  });
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.on('unhandledRejection', (err) => {
