@@ -3,11 +3,13 @@ import { parse } from 'tldts';
 
 /** Why an address cannot be mapped to a domain we could check. */
 export type UnmappableReason =
+  | 'no_at_sign'
   | 'no_domain'
   | 'ip_literal'
   | 'invalid_hostname'
   | 'label_too_long'
   | 'name_too_long'
+  | 'single_label'
   | 'public_suffix_only';
 
 export type DomainMapping =
@@ -16,6 +18,18 @@ export type DomainMapping =
 
 const MAX_LABEL = 63;
 const MAX_NAME = 253;
+
+/**
+ * Maps an email address to the registrable domain after its last `@`, as `registrableDomain`
+ * does. Without an `@` the input is not an address, and whatever it is (a user name, a
+ * truncated value) must not be checked, or logged and published as if it were a domain. The
+ * detail never repeats the input: it would be the local part.
+ */
+export function registrableDomainOfAddress(address: string): DomainMapping {
+  const at = address.lastIndexOf('@');
+  if (at === -1) return fail('no_at_sign', 'the address has no "@", so it names no domain');
+  return registrableDomain(address.slice(at + 1));
+}
 
 /**
  * Maps an email address, or a bare host name, to its registrable domain: the part after the
@@ -53,13 +67,20 @@ export function registrableDomain(input: string): DomainMapping {
 function reduce(ascii: string): DomainMapping {
   const parsed = parse(ascii, { allowPrivateDomains: false, validateHostname: true });
   if (parsed.isIp) return fail('ip_literal', 'the address names an IP address');
-  if (parsed.domain === null || parsed.publicSuffix === null) {
-    return parsed.publicSuffix === ascii
-      ? fail('public_suffix_only', `"${ascii}" is a public suffix, not a registrable domain`)
-      : fail('invalid_hostname', `"${ascii}" has no registrable domain`);
-  }
+  if (parsed.domain === null || parsed.publicSuffix === null) return noDomain(ascii, parsed);
   const tld = parsed.domain.slice(parsed.domain.lastIndexOf('.') + 1);
   return { ok: true, domain: parsed.domain, tld, publicSuffix: parsed.publicSuffix };
+}
+
+function noDomain(ascii: string, parsed: ReturnType<typeof parse>): DomainMapping {
+  if (parsed.publicSuffix !== ascii) {
+    return fail('invalid_hostname', `"${ascii}" has no registrable domain`);
+  }
+  // The list's default rule makes any unlisted label (`localhost`, `nodomain`) a suffix of
+  // its own; calling that a public suffix would mislead, so only listed ones (`com`) are.
+  return parsed.isIcann
+    ? fail('public_suffix_only', `"${ascii}" is a public suffix, not a registrable domain`)
+    : fail('single_label', `"${ascii}" has one label; a registrable domain has at least two`);
 }
 
 function isIpAddress(host: string): boolean {

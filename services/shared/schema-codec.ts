@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { SchemaRegistry, SchemaType, COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
+import pRetry, { AbortError } from 'p-retry';
 import { DomainGuardError, MalformedMessageError } from './errors.ts';
 import type { Topic, Topics, TopicKey } from './topics.ts';
 
@@ -33,7 +34,7 @@ export async function createSchemaCodec(
   for (const key of keys) {
     const topic = topics[key];
     const schema = await loadSchema(topic.schemaFile);
-    ids.set(topic.name, await register(registry, topic, schema));
+    ids.set(topic.name, await register(registry, registryUrl, topic, schema));
     readers.set(topic.name, JSON.parse(schema) as RawAvroSchema);
   }
 
@@ -55,21 +56,53 @@ export async function createSchemaCodec(
   };
 }
 
-async function register(registry: SchemaRegistry, topic: Topic, schema: string): Promise<number> {
+/**
+ * Registers under `<topic>-value` and makes sure the subject is BACKWARD. The client's own
+ * flow (read config, register, then create the rule) races when several services start on a
+ * new subject together: the loser sees "rule already exists", or reads the registry's default
+ * NONE in between. Both settle once the winner is done, so they are retried; a subject left at
+ * NONE (its creator died mid-way) is set to BACKWARD. Any other level was chosen by someone:
+ * we refuse to start rather than override it.
+ */
+async function register(
+  registry: SchemaRegistry,
+  registryUrl: string,
+  topic: Topic,
+  schema: string,
+): Promise<number> {
+  const attempt = async (): Promise<number> => {
+    try {
+      const options = { subject: topic.subject, compatibility: COMPATIBILITY.BACKWARD };
+      return (await registry.register({ type: SchemaType.AVRO, schema }, options)).id;
+    } catch (err) {
+      if (describe(err).includes('already exists')) throw err;
+      if (/!= NONE\)/.test(describe(err))) {
+        await setBackward(registryUrl, topic.subject);
+        throw err;
+      }
+      throw new AbortError(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
   try {
-    const { id } = await registry.register(
-      { type: SchemaType.AVRO, schema },
-      { subject: topic.subject, compatibility: COMPATIBILITY.BACKWARD },
-    );
-    return id;
+    return await pRetry(attempt, { retries: 6, minTimeout: 100, maxTimeout: 2000 });
   } catch (err) {
     throw new DomainGuardError(
       'DG_SCHEMA_REGISTRY_FAILED',
       `could not register ${topic.schemaFile} under ${topic.subject}: ${describe(err)}; ` +
-        'check SCHEMA_REGISTRY_URL and that the change is BACKWARD compatible',
+        'check SCHEMA_REGISTRY_URL (the Confluent-compatible API, e.g. ' +
+        'http://host:8081/apis/ccompat/v7) and that the schema change is BACKWARD compatible',
       { retriable: true, cause: err },
     );
   }
+}
+
+async function setBackward(registryUrl: string, subject: string): Promise<void> {
+  const response = await fetch(`${registryUrl}/config/${encodeURIComponent(subject)}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+    body: JSON.stringify({ compatibility: 'BACKWARD' }),
+  });
+  if (!response.ok) throw new Error(`setting BACKWARD on ${subject}: HTTP ${response.status}`);
 }
 
 function requireId(ids: Map<string, number>, topic: Topic): number {
@@ -119,5 +152,11 @@ function isNetworkError(err: unknown): boolean {
 }
 
 function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  if (!(err instanceof Error)) return String(err);
+  const status = (err as { status?: unknown }).status;
+  // The registry client renders a JSON error body as "[object Object]"; the status says more.
+  const message = err.message.replace(/: \[object Object\]$/, '');
+  return typeof status === 'number' && !message.includes(`status ${status}`)
+    ? `${message} (HTTP ${status})`
+    : message;
 }

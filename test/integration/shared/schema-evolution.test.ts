@@ -96,3 +96,39 @@ test('bytes that are not a readable record are reported as malformed, not retrie
     });
   }
 });
+
+async function compatibilityOf(subject: string): Promise<unknown> {
+  const response = await fetch(`${stackEnv.SCHEMA_REGISTRY_URL}/config/${subject}`);
+  return ((await response.json()) as { compatibilityLevel?: unknown }).compatibilityLevel;
+}
+
+test('services starting together on new subjects all register, and leave them BACKWARD', async () => {
+  const fresh = topicsFor(uniquePrefix('together'));
+  const keys = ['usersChanges', 'domainChecks'] as const;
+  const starts = [1, 2, 3].map(() => createSchemaCodec(stackEnv.SCHEMA_REGISTRY_URL, fresh, keys));
+  const results = await Promise.allSettled(starts);
+
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'fulfilled', 'fulfilled'],
+  );
+  assert.deepEqual(
+    [
+      await compatibilityOf(fresh.usersChanges.subject),
+      await compatibilityOf(fresh.domainChecks.subject),
+    ],
+    ['BACKWARD', 'BACKWARD'],
+  );
+});
+
+test('a subject its creator left without a rule is made BACKWARD', async () => {
+  const fresh = topicsFor(uniquePrefix('norule'));
+  await registry.register(
+    { type: SchemaType.AVRO, schema: JSON.stringify(v1) },
+    { subject: fresh.usersChanges.subject, updateConfig: false },
+  );
+  assert.equal(await compatibilityOf(fresh.usersChanges.subject), 'NONE');
+
+  await createSchemaCodec(stackEnv.SCHEMA_REGISTRY_URL, fresh, ['usersChanges']);
+  assert.equal(await compatibilityOf(fresh.usersChanges.subject), 'BACKWARD');
+});
