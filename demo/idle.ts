@@ -11,6 +11,7 @@ interface IdleOptions {
   prefix: string;
   progress(text: string): void;
   timeoutMs?: number;
+  signal?: AbortSignal;
 }
 
 /**
@@ -27,6 +28,7 @@ export async function waitUntilIdle(options: IdleOptions): Promise<void> {
   let quietRounds = 0;
   while (quietRounds < 2) {
     if (Date.now() > deadline) throw new Error('the pipeline did not become idle in time');
+    options.signal?.throwIfAborted();
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const checked = await options.db
       .collection('domains')

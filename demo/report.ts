@@ -24,6 +24,7 @@ export interface UnverifiedLine {
 
 export interface Report {
   database: string;
+  databaseKept: boolean;
   live: boolean;
   domains: DomainLine[];
   unverified: UnverifiedLine[];
@@ -34,6 +35,7 @@ export interface Report {
 }
 
 interface ReportInput {
+  keep: boolean;
   db: Db;
   bus: KafkaBus;
   topics: Topics;
@@ -54,6 +56,7 @@ export async function buildReport(input: ReportInput): Promise<Report> {
   const asExpected = domains.filter((d) => d.asExpected).length;
   return {
     database: input.database,
+    databaseKept: input.keep,
     live: input.live,
     domains,
     unverified,
@@ -135,7 +138,7 @@ export function printReport(report: Report, json: boolean): string {
   if (json) return `${JSON.stringify(report, null, 2)}\n`;
   const lines = [
     `domain-guard demo (${report.live ? 'live RDAP' : 'recorded RDAP answers'}), ` +
-      `database ${report.database}`,
+      `database ${report.database}${report.databaseKept ? '' : ' (dropped at exit; --keep keeps it)'}`,
     '',
     'domains',
     ...report.domains.map(

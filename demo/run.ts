@@ -13,7 +13,7 @@ import { MongoClient, type Db } from 'mongodb';
 import { pino } from 'pino';
 import { checkerService } from '../services/checker/service.ts';
 import { enforcerService } from '../services/enforcer/service.ts';
-import { createKafkaBus } from '../services/shared/kafka.ts';
+import { createKafkaBus, silenceKafkaTimerWarning } from '../services/shared/kafka.ts';
 import { createLogger } from '../services/shared/logger.ts';
 import { createSchemaCodec } from '../services/shared/schema-codec.ts';
 import { startService, type StartedService } from '../services/shared/service.ts';
@@ -24,16 +24,18 @@ import { publishRegistrations, seedUsers } from './seeding.ts';
 import { buildReport, printReport } from './report.ts';
 import { waitUntilIdle } from './idle.ts';
 
-const USAGE = `usage: npm run demo -- [--json] [--live]
+const USAGE = `usage: npm run demo -- [--json] [--live] [--keep]
 
   --json   print the report as one JSON document
   --live   ask the real RDAP servers (needs internet) instead of the recorded answers
+  --keep   keep the run's database for inspection (it is dropped by default)
 `;
 
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     live: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -57,6 +59,13 @@ const mongoUri = new URL(stack.MONGODB_URI);
 mongoUri.pathname = `/${database}`;
 
 const progress = (text: string): void => void process.stderr.write(`demo: ${text}\n`);
+silenceKafkaTimerWarning();
+// Ctrl-C stops the wait and runs the clean-up below instead of leaving topics behind.
+const interrupted = new AbortController();
+process.once('SIGINT', () => {
+  progress('interrupted, cleaning up');
+  interrupted.abort();
+});
 let rdap: RdapTestServer | undefined;
 const services: StartedService[] = [];
 const client = await MongoClient.connect(mongoUri.toString());
@@ -105,19 +114,31 @@ try {
     const codec = await createSchemaCodec(stack.SCHEMA_REGISTRY_URL, topics, TOPIC_KEYS);
     const published = await publishRegistrations(bus, codec, topics);
     progress(`published ${published} registrations on ${topics.usersChanges.name}`);
-    await waitUntilIdle({ bus, db, topics, prefix: env.TOPIC_PREFIX ?? '', progress });
-    const report = await buildReport({ db, bus, topics, database, live: values.live });
+    const prefix = env.TOPIC_PREFIX ?? '';
+    await waitUntilIdle({ bus, db, topics, prefix, progress, signal: interrupted.signal });
+    const report = await buildReport({
+      db,
+      bus,
+      topics,
+      database,
+      live: values.live,
+      keep: values.keep,
+    });
     process.stdout.write(printReport(report, values.json));
     process.exitCode = report.summary.allAsExpected || values.live ? 0 : 1;
   } finally {
     // The report is printed; the run's topics would only slow later Kafka starts. The
-    // database stays, for anyone who wants to look at the documents.
+    // database goes too, unless --keep asks to look at the documents.
     for (const service of services.splice(0).reverse()) await service.close();
     await bus.deleteTopics(TOPIC_KEYS.flatMap((k) => [topics[k].name, topics[k].deadLetter]));
     await bus.close();
   }
+} catch (err) {
+  if (!interrupted.signal.aborted) throw err;
+  process.exitCode = 130;
 } finally {
   for (const service of services.reverse()) await service.close();
   await rdap?.close();
+  if (!values.keep) await client.db().dropDatabase();
   await client.close();
 }

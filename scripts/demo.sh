@@ -10,7 +10,8 @@ cd "$root"
 PATH="$(bash scripts/node24.sh):$PATH"
 export PATH
 
-if [[ ! -d node_modules || package-lock.json -nt node_modules ]]; then
+installed=node_modules/.package-lock.json
+if [[ ! -f $installed || package-lock.json -nt $installed ]]; then
   npm ci --no-audit --no-fund >&2
 fi
 

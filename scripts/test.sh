@@ -13,6 +13,12 @@ cd "$root"
 PATH="$(bash scripts/node24.sh):$PATH"
 export PATH
 
+# A fresh clone has no dependencies yet; a changed lock file means stale ones.
+installed=node_modules/.package-lock.json
+if [[ ! -f $installed || package-lock.json -nt $installed ]]; then
+  npm ci --no-audit --no-fund
+fi
+
 if [[ -n "${KAFKA_BROKERS:-}" && -n "${SCHEMA_REGISTRY_URL:-}" && -n "${MONGODB_URI:-}" ]]; then
   echo "test.sh: using servers from the environment: $KAFKA_BROKERS, $SCHEMA_REGISTRY_URL," \
     "$MONGODB_URI" >&2

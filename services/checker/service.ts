@@ -4,6 +4,7 @@ import type { Runtime, ServiceSpec } from '../shared/service.ts';
 import type { DomainLapsed, DomainStatus } from '../shared/records.ts';
 import { createChecker, parseCheckRequest } from './checker.ts';
 import {
+  PROVIDER_ENV,
   createProvider,
   providerSettingsFromEnv,
   providerSettingsSchema,
@@ -24,6 +25,12 @@ export const checkerService: ServiceSpec<typeof settingsSchema> = {
     // Prefixed like the topics, so deployments sharing a cluster never share a group.
     groupId: env.CHECKER_GROUP_ID ?? `${env.TOPIC_PREFIX ?? ''}domain-guard-checker`,
   }),
+  envNames: {
+    ...Object.fromEntries(
+      Object.entries(PROVIDER_ENV).map(([field, name]) => [`provider.${field}`, name]),
+    ),
+    groupId: 'CHECKER_GROUP_ID',
+  },
   start,
 };
 

@@ -1,19 +1,22 @@
 #!/usr/bin/env node
 import { CHECK_USAGE, runCheck } from './check.ts';
-import { OPERATE_USAGE, runApprove, runSweep } from './operate.ts';
+import { OPERATE_USAGE, runApprove, runHolds, runSweep } from './operate.ts';
 import { ConfigError } from '../shared/errors.ts';
+import { silenceKafkaTimerWarning } from '../shared/kafka.ts';
 
 const USAGE = `usage: domain-guard <command> [options]
 
 commands:
   check <email-or-domain> [--json]   print the lifecycle state of an address's domain
   sweep                              request every check that is due now
+  holds [--all] [--json]             list the lapses held by the blast-radius limits
   approve <lapse-id> --by <name>     release a lapse held by the blast-radius limits
   help                               show this text
 
 ${CHECK_USAGE}
 ${OPERATE_USAGE}`;
 
+silenceKafkaTimerWarning();
 const [command, ...args] = process.argv.slice(2);
 const io = {
   stdout: (text: string) => void process.stdout.write(text),
@@ -40,6 +43,9 @@ async function run(): Promise<void> {
       break;
     case 'approve':
       process.exitCode = await runApprove(args, io);
+      break;
+    case 'holds':
+      process.exitCode = await runHolds(args, io);
       break;
     case 'help':
     case '--help':

@@ -1,5 +1,5 @@
 import { domainToUnicode } from 'node:url';
-import { registrableDomain } from '../shared/email-domain.ts';
+import { registrableDomain, registrableDomainOfAddress } from '../shared/email-domain.ts';
 import type { DomainLapsed } from '../shared/records.ts';
 import type { StoredAddress, UserStore } from './user-store.ts';
 
@@ -25,7 +25,8 @@ export function asRegistrable(name: string): string | null {
 /**
  * Matches addresses at the domain or any of its subdomains, case-insensitively, in punycode
  * and in Unicode spelling. It only narrows the query: `a@mail.example.co.uk` matches
- * `co.uk` too, so every match is confirmed with `registrableDomain`.
+ * `co.uk` too, and `john.example.co.uk` (no `@`) matches `example.co.uk`, so every match is
+ * confirmed with `registrableDomainOfAddress`.
  */
 export function addressPattern(domain: string): RegExp {
   const spellings = new Set([domain, domainToUnicode(domain)].filter((s) => s !== ''));
@@ -49,7 +50,7 @@ export async function scanDomain(
 }
 
 function belongsTo(address: string, domain: string): boolean {
-  const mapped = registrableDomain(address);
+  const mapped = registrableDomainOfAddress(address);
   return mapped.ok && mapped.domain === domain;
 }
 

@@ -38,6 +38,9 @@ export interface Enforcer {
   handle(lapsed: DomainLapsed): Promise<EnforcementOutcome>;
   /** Approves a held lapse; null when there is no hold with that id. */
   approveHold(lapseId: string, approver: string): Promise<HoldRecord | null>;
+  findHold(lapseId: string): Promise<HoldRecord | null>;
+  /** Pending holds, oldest first; approved ones too with `all`. */
+  listHolds(options: { all: boolean }): Promise<HoldRecord[]>;
   ensureIndexes(): Promise<void>;
 }
 
@@ -60,6 +63,8 @@ export function createEnforcer(deps: EnforcerDeps): Enforcer {
     handle: (lapsed) => guardDatabase('handle', () => handle(ctx, lapsed)),
     approveHold: (lapseId, approver) =>
       guardDatabase('approveHold', () => approveHold(ctx, lapseId, approver)),
+    findHold: (lapseId) => guardDatabase('findHold', () => ctx.holds.find(lapseId)),
+    listHolds: (options) => guardDatabase('listHolds', () => ctx.holds.list(options)),
     ensureIndexes: () => guardDatabase('ensureIndexes', () => ensureIndexes(ctx)),
   };
 }

@@ -36,6 +36,12 @@ export function createHolds(db: Db, name: string) {
   const holds = db.collection<HoldRecord>(name);
   return {
     find: (lapseId: string) => holds.findOne({ _id: lapseId }),
+    /** Oldest first: the longest-waiting hold is the one an operator should look at first. */
+    list: (options: { all: boolean }) =>
+      holds
+        .find(options.all ? {} : { status: 'pending' })
+        .sort({ createdAt: 1, _id: 1 })
+        .toArray(),
     place: (hold: NewHold) => place(holds, hold),
     approve: (lapseId: string, approver: string, at: Date) => approve(holds, lapseId, approver, at),
     ensureIndexes: async () => {

@@ -3,7 +3,7 @@ import { consumeTopic } from '../shared/consume.ts';
 import type { EmailUnverified, DomainLapsed } from '../shared/records.ts';
 import type { Runtime, ServiceSpec } from '../shared/service.ts';
 import { createEnforcer, type Enforcer } from './enforcer.ts';
-import { enforcerSettingsFromEnv, enforcerSettingsSchema } from './settings.ts';
+import { ENFORCER_ENV_NAMES, enforcerSettingsFromEnv, enforcerSettingsSchema } from './settings.ts';
 
 const settingsSchema = enforcerSettingsSchema.extend({ groupId: z.string().min(1) });
 type Settings = z.infer<typeof settingsSchema>;
@@ -16,6 +16,7 @@ export const enforcerService: ServiceSpec<typeof settingsSchema> = {
     // Two enforcers over two user collections need two groups: each sees every lapse.
     groupId: env.ENFORCER_GROUP_ID ?? `${env.TOPIC_PREFIX ?? ''}domain-guard-enforcer`,
   }),
+  envNames: { ...ENFORCER_ENV_NAMES, groupId: 'ENFORCER_GROUP_ID' },
   start,
 };
 

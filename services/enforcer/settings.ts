@@ -82,8 +82,14 @@ const WHOLE = 'must be a positive whole number';
 const count = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)], { error: WHOLE });
 const positiveInt = count.pipe(z.number().int(WHOLE).positive(WHOLE));
 const flag = z.union(
-  [z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')],
-  { error: 'must be true, false, 1 or 0' },
+  [
+    z.boolean(),
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+      .transform((v) => ['true', '1', 'yes', 'on'].includes(v)),
+  ],
+  // The same words as every other switch (LOG_EMAILS, SWEEP_ON_START).
+  { error: 'must be true, false, 1, 0, yes, no, on or off' },
 );
 
 export const blastRadiusSchema = z.object({
@@ -114,6 +120,24 @@ export type EnforcerSettings = z.output<typeof enforcerSettingsSchema>;
 export type EnforcerSettingsInput = z.input<typeof enforcerSettingsSchema>;
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** The variable behind each setting, for start-up errors. */
+export const ENFORCER_ENV_NAMES: Readonly<Record<string, string>> = {
+  usersCollection: 'USERS_COLLECTION',
+  auditCollection: 'AUDIT_COLLECTION',
+  holdsCollection: 'HOLDS_COLLECTION',
+  layout: 'USER_LAYOUT',
+  'layout.emailField': 'USER_EMAIL_FIELD',
+  'layout.emailsField': 'USER_EMAILS_FIELD',
+  'layout.addressField': 'USER_EMAIL_ADDRESS_FIELD',
+  'layout.verifiedField': 'USER_EMAIL_VERIFIED_FIELD',
+  'layout.verifiedAtField': 'USER_VERIFIED_FIELD or USER_EMAIL_VERIFIED_AT_FIELD',
+  protectedDomains: 'PROTECTED_DOMAINS',
+  'blastRadius.maxEmailsPerDomain': 'BLAST_MAX_EMAILS',
+  'blastRadius.maxDomainsPerWindow': 'BLAST_MAX_DOMAINS',
+  'blastRadius.windowMs': 'BLAST_WINDOW_MS',
+  dryRun: 'DRY_RUN',
+};
 
 /**
  * Reads the enforcer's variables into the raw shape `enforcerSettingsSchema` validates; unset

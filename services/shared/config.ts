@@ -3,6 +3,16 @@ import { ConfigError } from './errors.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** Node.js timers hold a signed 32-bit number of milliseconds; a longer one fires at once. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** A duration setting that a timer will hold: whole, positive, at most about 24.8 days. */
+export const durationMs = z
+  .number()
+  .int()
+  .positive()
+  .max(MAX_TIMER_MS, `at most ${MAX_TIMER_MS} ms (about 24.8 days), the longest timer Node sets`);
+
 /** Settings every service shares: where the stack is and how to log. */
 export const baseSettingsSchema = z.object({
   kafkaBrokers: z
@@ -19,7 +29,7 @@ export const baseSettingsSchema = z.object({
   /** Append logs to this file instead of standard output. */
   logFile: z.string().min(1).optional(),
   metricsPort: z.number().int().min(0).max(65535),
-  shutdownTimeoutMs: z.number().int().positive(),
+  shutdownTimeoutMs: durationMs,
 });
 
 export type BaseSettings = z.infer<typeof baseSettingsSchema>;
@@ -44,16 +54,40 @@ export function baseSettingsFromEnv(env: Env, service: string): Record<string, u
  * Validates raw settings once, at start-up, into a frozen object. Every problem is listed in
  * one error so an operator fixes them all in one go.
  */
-export function loadConfig<S extends z.ZodType>(schema: S, raw: unknown): Readonly<z.infer<S>> {
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  raw: unknown,
+  envNames: Readonly<Record<string, string>> = {},
+): Readonly<z.infer<S>> {
   const result = schema.safeParse(raw);
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map(describeIssue));
+    throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue, envNames)));
   }
   return deepFreeze(result.data);
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const where = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+/** Where each base setting comes from, so errors name what the operator actually sets. */
+export const BASE_ENV_NAMES: Readonly<Record<string, string>> = {
+  kafkaBrokers: 'KAFKA_BROKERS',
+  kafkaClientId: 'KAFKA_CLIENT_ID',
+  schemaRegistryUrl: 'SCHEMA_REGISTRY_URL',
+  mongodbUri: 'MONGODB_URI',
+  topicPrefix: 'TOPIC_PREFIX',
+  logLevel: 'LOG_LEVEL',
+  logEmails: 'LOG_EMAILS',
+  logFile: 'LOG_FILE',
+  metricsPort: 'METRICS_PORT',
+  shutdownTimeoutMs: 'SHUTDOWN_TIMEOUT_MS',
+};
+
+/** `KAFKA_BROKERS (kafkaBrokers.0): expected host:port`; the longest known path wins. */
+function describeIssue(issue: z.core.$ZodIssue, envNames: Readonly<Record<string, string>>) {
+  const path = issue.path.map(String);
+  const where = path.length > 0 ? path.join('.') : '(root)';
+  for (let length = path.length; length > 0; length--) {
+    const name = envNames[path.slice(0, length).join('.')];
+    if (name !== undefined) return `${name} (${where}): ${issue.message}`;
+  }
   return `${where}: ${issue.message}`;
 }
 

@@ -1,7 +1,7 @@
 import pRetry, { AbortError } from 'p-retry';
 import { MalformedMessageError, isRetriable } from './errors.ts';
 import type { IncomingMessage, KafkaBus, Subscription } from './kafka.ts';
-import type { Logger } from './logger.ts';
+import { withLogContext, type Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { SchemaCodec } from './schema-codec.ts';
 import type { Topic } from './topics.ts';
@@ -21,6 +21,8 @@ export interface ConsumeOptions<T> {
   /** Checks the decoded record; throw MalformedMessageError for one that can never work. */
   parse(value: unknown): T;
   handle(value: T, context: MessageContext): Promise<void>;
+  /** How long the group waits for a silent member; kafkajs's default is 30 s. */
+  sessionTimeoutMs?: number;
   /** Backoff between attempts of a failing handler. */
   retry?: { minDelayMs: number; maxDelayMs: number };
 }
@@ -40,6 +42,9 @@ export async function consumeTopic<T>(options: ConsumeOptions<T>): Promise<Subsc
     groupId: options.groupId,
     topic: options.topic.name,
     fromBeginning: true,
+    ...(options.sessionTimeoutMs === undefined
+      ? {}
+      : { sessionTimeoutMs: options.sessionTimeoutMs }),
     onMessage: (message) => processWithRetry(options, message, stopping.signal),
   });
   return {
@@ -55,16 +60,47 @@ async function processWithRetry<T>(
   message: IncomingMessage,
   signal: AbortSignal,
 ): Promise<void> {
-  const log = options.logger.child({
+  const fields = {
     topic: message.topic,
     partition: message.partition,
     offset: message.offset,
     key: message.key,
-  });
+  };
+  await withLogContext(fields, () => processInContext(options, message, signal));
+}
+
+async function processInContext<T>(
+  options: ConsumeOptions<T>,
+  message: IncomingMessage,
+  signal: AbortSignal,
+): Promise<void> {
+  const log = options.logger;
   const retry = options.retry ?? { minDelayMs: 500, maxDelayMs: 10_000 };
   const timer = options.metrics.handleSeconds.startTimer({ topic: options.topic.key });
+  // A big lapse can take longer than the group's session timeout; without heartbeats the
+  // broker would hand the partition to another member while this one is still working.
+  const beat = setInterval(() => {
+    message.heartbeat().catch((err: unknown) => log.warn({ err }, 'heartbeat failed'));
+  }, HEARTBEAT_EVERY_MS);
+  try {
+    await retrying(options, message, log, signal, retry);
+  } finally {
+    clearInterval(beat);
+  }
+  timer();
+}
 
-  await pRetry(() => processOnce(options, message, log), {
+/** Well inside kafkajs's default session timeout of 30 s. */
+const HEARTBEAT_EVERY_MS = 3_000;
+
+function retrying<T>(
+  options: ConsumeOptions<T>,
+  message: IncomingMessage,
+  log: Logger,
+  signal: AbortSignal,
+  retry: { minDelayMs: number; maxDelayMs: number },
+): Promise<void> {
+  return pRetry(() => processOnce(options, message, log), {
     retries: Number.POSITIVE_INFINITY,
     minTimeout: retry.minDelayMs,
     maxTimeout: retry.maxDelayMs,
@@ -73,10 +109,8 @@ async function processWithRetry<T>(
     onFailedAttempt: async ({ error, attemptNumber }) => {
       options.metrics.retried.inc({ topic: options.topic.key });
       log.warn({ err: error, attempt: attemptNumber }, 'message failed, will retry');
-      await message.heartbeat();
     },
   });
-  timer();
 }
 
 async function processOnce<T>(

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type Logger, type LoggerOptions, type DestinationStream } from 'pino';
 
 export type { Logger } from 'pino';
@@ -20,6 +21,17 @@ export function maskEmail(address: string): string {
   return `${local.slice(0, 1)}***${address.slice(at)}`;
 }
 
+const messageContext = new AsyncLocalStorage<Readonly<Record<string, unknown>>>();
+
+/**
+ * Runs `work` with fields (topic, partition, offset, key of the message in hand) that every log
+ * line written meanwhile carries, from whichever component logger writes it: handlers deep in
+ * a service need not thread a message logger through every call.
+ */
+export function withLogContext<T>(fields: Readonly<Record<string, unknown>>, work: () => T): T {
+  return messageContext.run(fields, work);
+}
+
 const EMAIL_KEYS = ['email', 'address', 'previousEmail'];
 
 /** The root logger of a service; components take children with `logger.child({...})`. */
@@ -29,6 +41,7 @@ export function createLogger(settings: LoggerSettings, stream?: DestinationStrea
     base: { service: settings.service },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    mixin: () => messageContext.getStore() ?? {},
   };
   if (!settings.logEmails) {
     options.redact = {

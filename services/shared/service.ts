@@ -1,13 +1,16 @@
 import type { Db } from 'mongodb';
-import { pino } from 'pino';
+import { closeSync, openSync } from 'node:fs';
+import { pino, type DestinationStream } from 'pino';
 import type { z } from 'zod';
 import {
+  BASE_ENV_NAMES,
   baseSettingsFromEnv,
   baseSettingsSchema,
   loadConfig,
   type BaseSettings,
 } from './config.ts';
-import { createKafkaBus, type KafkaBus } from './kafka.ts';
+import { ConfigError, DomainGuardError } from './errors.ts';
+import { createKafkaBus, silenceKafkaTimerWarning, type KafkaBus } from './kafka.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, serveMetrics, type Metrics } from './metrics.ts';
 import { connectMongo } from './mongo.ts';
@@ -35,6 +38,8 @@ export interface ServiceSpec<S extends z.ZodObject> {
   name: string;
   settingsSchema: S;
   settingsFromEnv(env: Env): Record<string, unknown>;
+  /** Setting path (`provider.requestTimeoutMs`) to the variable it is read from. */
+  envNames?: Readonly<Record<string, string>>;
   start(runtime: Runtime<z.infer<S>>): Promise<Running>;
 }
 
@@ -57,14 +62,12 @@ export async function startService<S extends z.ZodObject>(
   const settings = loadServiceSettings(spec, env);
   const logger = createLogger(
     { service: spec.name, level: settings.logLevel, logEmails: settings.logEmails },
-    settings.logFile === undefined
-      ? undefined
-      : pino.destination({ dest: settings.logFile, sync: false, mkdir: true }),
+    settings.logFile === undefined ? undefined : openLogFile(settings.logFile),
   );
   const closers: (() => Promise<unknown>)[] = [];
   const failure = Promise.withResolvers<Error>();
   try {
-    const runtime = await buildRuntime(spec.name, settings, logger, closers, failure.resolve);
+    const runtime = await buildRuntime(spec.name, settings, logger, closers, true, failure.resolve);
     const running = await spec.start(runtime);
     closers.push(() => running.stop());
     logger.info({ topicPrefix: settings.topicPrefix }, 'service started');
@@ -86,16 +89,30 @@ export async function startService<S extends z.ZodObject>(
   };
 }
 
+/**
+ * Opens the log file before anything logs: a path that cannot be written is a setting to fix,
+ * and pino's asynchronous destination would otherwise fail silently. Folders are not created:
+ * Node's recursive mkdir spins forever under paths such as /proc.
+ */
+function openLogFile(path: string): DestinationStream {
+  try {
+    closeSync(openSync(path, 'a'));
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new ConfigError([`LOG_FILE (logFile): cannot write "${path}": ${reason}`]);
+  }
+  return pino.destination({ dest: path, sync: false });
+}
+
 /** The shared settings plus the service's own, validated together so every problem shows. */
 function loadServiceSettings<S extends z.ZodObject>(
   spec: ServiceSpec<S>,
   env: Env,
 ): Readonly<BaseSettings & z.infer<S>> {
   const schema = baseSettingsSchema.extend(spec.settingsSchema.shape);
-  return loadConfig(schema, {
-    ...baseSettingsFromEnv(env, spec.name),
-    ...spec.settingsFromEnv(env),
-  }) as Readonly<BaseSettings & z.infer<S>>;
+  const raw = { ...baseSettingsFromEnv(env, spec.name), ...spec.settingsFromEnv(env) };
+  const names = { ...BASE_ENV_NAMES, ...spec.envNames };
+  return loadConfig(schema, raw, names) as Readonly<BaseSettings & z.infer<S>>;
 }
 
 async function buildRuntime<S>(
@@ -103,6 +120,7 @@ async function buildRuntime<S>(
   settings: Readonly<BaseSettings & S>,
   logger: Logger,
   closers: (() => Promise<unknown>)[],
+  createTopics: boolean,
   onFatal?: (err: Error) => void,
 ): Promise<Runtime<S>> {
   const metrics = createMetrics(name);
@@ -120,14 +138,46 @@ async function buildRuntime<S>(
     ...(onFatal ? { onFatal } : {}),
   });
   closers.push(() => bus.close());
-  await bus.ensureTopics(
-    TOPIC_KEYS.flatMap((key) => [
-      { name: topics[key].name, partitions: 3, compacted: topics[key].compacted },
-      { name: topics[key].deadLetter, partitions: 1, compacted: false },
-    ]),
-  );
+  await prepareTopics(bus, topics, settings, createTopics);
   const codec = await createSchemaCodec(settings.schemaRegistryUrl, topics, TOPIC_KEYS);
   return { settings, logger, metrics, bus, codec, topics, db };
+}
+
+/**
+ * Services create what they need. One-shot commands only check: a mistyped TOPIC_PREFIX
+ * there would otherwise create a second, empty deployment's topics and act on nothing.
+ */
+async function prepareTopics(
+  bus: KafkaBus,
+  topics: Topics,
+  settings: Readonly<BaseSettings>,
+  create: boolean,
+): Promise<void> {
+  const specs = TOPIC_KEYS.flatMap((key) => [
+    { name: topics[key].name, partitions: 3, compacted: topics[key].compacted },
+    { name: topics[key].deadLetter, partitions: 1, compacted: false },
+  ]);
+  try {
+    if (create) {
+      await bus.ensureTopics(specs);
+      return;
+    }
+    const missing = await bus.missingTopics(specs.map((s) => s.name));
+    if (missing.length > 0) {
+      throw new ConfigError([
+        `TOPIC_PREFIX (topicPrefix): no topics named ${missing.slice(0, 2).join(', ')}… ` +
+          `in Kafka; is "${settings.topicPrefix}" the prefix the services run with?`,
+      ]);
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new DomainGuardError(
+      'DG_STACK_UNAVAILABLE',
+      `cannot reach Kafka at ${settings.kafkaBrokers.join(',')}; check KAFKA_BROKERS and that ` +
+        'the brokers run',
+      { retriable: true, cause: err },
+    );
+  }
 }
 
 /** Closes in reverse order of opening: the service first, logs last. */
@@ -158,7 +208,7 @@ export async function withRuntime<S extends z.ZodObject, R>(
   );
   const closers: (() => Promise<unknown>)[] = [];
   try {
-    return await work(await buildRuntime(spec.name, settings, logger, closers));
+    return await work(await buildRuntime(spec.name, settings, logger, closers, false));
   } finally {
     await closeAll(closers, logger);
   }
@@ -169,6 +219,7 @@ export async function withRuntime<S extends z.ZodObject, R>(
  * within the configured grace time, and exits non-zero on a crash or a forced stop.
  */
 export async function runMain<S extends z.ZodObject>(spec: ServiceSpec<S>): Promise<void> {
+  silenceKafkaTimerWarning();
   let service: StartedService;
   try {
     service = await startService(spec, process.env);

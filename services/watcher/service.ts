@@ -1,8 +1,9 @@
 import type { z } from 'zod';
 import { consumeTopic } from '../shared/consume.ts';
 import type { Runtime, ServiceSpec } from '../shared/service.ts';
-import type { DomainCheckRequest, DomainStatus, UserChange } from '../shared/records.ts';
-import { watcherSettingsFromEnv, watcherSettingsSchema } from './settings.ts';
+import type { DomainCheckRequest, UserChange } from '../shared/records.ts';
+import { parseDomainStatus } from './parse.ts';
+import { WATCHER_ENV_NAMES, watcherSettingsFromEnv, watcherSettingsSchema } from './settings.ts';
 import { createSweepSchedule } from './sweep-schedule.ts';
 import { createWatcher, type Watcher } from './watcher.ts';
 
@@ -13,6 +14,7 @@ export const watcherService: ServiceSpec<typeof settingsSchema> = {
   name: 'watcher',
   settingsSchema,
   settingsFromEnv: watcherSettingsFromEnv,
+  envNames: WATCHER_ENV_NAMES,
   start,
 };
 
@@ -41,8 +43,9 @@ async function start(rt: Runtime<Settings>) {
     groupId: `${groupPrefix}-changes`,
     logger: rt.logger.child({ component: 'user-changes' }),
     parse: (value) => value as UserChange,
-    handle: async (change) => {
-      await watcher.handleUserChange(change);
+    handle: async (change, ctx) => {
+      const outcome = await watcher.handleUserChange(change);
+      ctx.logger.info({ kind: change.kind, userId: change.userId, ...outcome }, 'change handled');
     },
   });
   const statuses = await consumeTopic({
@@ -50,9 +53,13 @@ async function start(rt: Runtime<Settings>) {
     topic: rt.topics.domainStatus,
     groupId: `${groupPrefix}-status`,
     logger: rt.logger.child({ component: 'domain-status' }),
-    parse: (value) => value as DomainStatus,
-    handle: async (status) => {
-      await watcher.handleDomainStatus(status);
+    parse: parseDomainStatus,
+    handle: async (status, ctx) => {
+      const outcome = await watcher.handleDomainStatus(status);
+      ctx.logger.debug(
+        { domain: status.domain, state: status.state, ...outcome },
+        'status recorded',
+      );
     },
   });
   const schedule = createSweepSchedule({

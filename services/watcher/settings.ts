@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { envBoolean, envNumber } from '../shared/config.ts';
+import { durationMs, envBoolean, envNumber } from '../shared/config.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
 
-const durationMs = z.number().int().positive();
 const collectionName = z
   .string()
   .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, ".", "_" and "-" only');
@@ -30,6 +29,19 @@ export const watcherSettingsSchema = z.object({
 export type WatcherSettings = z.infer<typeof watcherSettingsSchema>;
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** The variable behind each setting, for start-up errors. */
+export const WATCHER_ENV_NAMES: Readonly<Record<string, string>> = {
+  recheckIntervalMs: 'RECHECK_INTERVAL_MS',
+  sweepIntervalMs: 'SWEEP_INTERVAL_MS',
+  sweepOnStart: 'SWEEP_ON_START',
+  sweepBatchSize: 'SWEEP_BATCH_SIZE',
+  expiringRecheckMs: 'EXPIRING_RECHECK_MS',
+  unknownRecheckMs: 'UNKNOWN_RECHECK_MS',
+  lapsedRecheckMs: 'LAPSED_RECHECK_MS',
+  domainsCollection: 'DOMAINS_COLLECTION',
+  watchedEmailsCollection: 'WATCHED_EMAILS_COLLECTION',
+};
 
 /**
  * Raw watcher settings from the environment, defaults filled in. Validation happens once, in

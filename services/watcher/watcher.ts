@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
-import { registrableDomain } from '../shared/email-domain.ts';
+import { registrableDomainOfAddress } from '../shared/email-domain.ts';
 import { maskEmail, type Logger } from '../shared/logger.ts';
 import type { DomainCheckRequest, DomainStatus, UserChange } from '../shared/records.ts';
 import { createAddressStore, type ChangeVersion, type WatchedEmail } from './address-store.ts';
@@ -120,7 +120,7 @@ async function recordWrites(
 }
 
 async function recordWrite(ctx: WatcherContext, write: WriteContext, address: AddressWrite) {
-  const mapping = registrableDomain(address.address);
+  const mapping = registrableDomainOfAddress(address.address);
   const pending =
     address.pending !== null && mapping.ok
       ? { checkId: ctx.newId(), reason: address.pending }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationMs as timerMs } from '../../shared/config.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { StatusProvider } from '../provider.ts';
 import { IANA_DNS_BOOTSTRAP_URL } from '../rdap/bootstrap.ts';
@@ -10,7 +11,10 @@ import { createFastlyProvider, FASTLY_BASE_URL } from './fastly.ts';
 
 const count = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
-const durationMs = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/** Providers speak HTTP; a file: or ftp: URL would only fail later, on every check. */
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+
+const durationMs = (fallback: number) => z.coerce.number().pipe(timerMs).default(fallback);
 
 /** Settings every provider shares: its HTTP client's limits and retry policy. */
 const httpFields = {
@@ -37,19 +41,19 @@ function parseOverrides(value: unknown): unknown {
 
 export const rdapSettingsSchema = z.object({
   provider: z.literal('rdap'),
-  bootstrapUrl: z.url().default(IANA_DNS_BOOTSTRAP_URL),
+  bootstrapUrl: httpUrl.default(IANA_DNS_BOOTSTRAP_URL),
   bootstrapRefreshMs: durationMs(86_400_000),
   maxRedirects: count(0, 10, 3),
   /** A redirector (rdap.org style) asked for TLDs the bootstrap lacks; off when null. */
-  fallbackRedirectorUrl: z.url().nullable().default(null),
+  fallbackRedirectorUrl: httpUrl.nullable().default(null),
   /** Registry servers for suffixes the bootstrap lacks, e.g. { io: 'https://…/' }. */
-  serverOverrides: z.preprocess(parseOverrides, z.record(z.string(), z.url())).default({}),
+  serverOverrides: z.preprocess(parseOverrides, z.record(z.string(), httpUrl)).default({}),
   ...httpFields,
 });
 
 export const domainrSettingsSchema = z.object({
   provider: z.literal('domainr'),
-  domainrBaseUrl: z.url().default(DOMAINR_BASE_URL),
+  domainrBaseUrl: httpUrl.default(DOMAINR_BASE_URL),
   domainrApiKey: z.string().min(1),
   domainrKeyParam: z.string().min(1).default('client_id'),
   ...httpFields,
@@ -57,7 +61,7 @@ export const domainrSettingsSchema = z.object({
 
 export const fastlySettingsSchema = z.object({
   provider: z.literal('fastly'),
-  fastlyBaseUrl: z.url().default(FASTLY_BASE_URL),
+  fastlyBaseUrl: httpUrl.default(FASTLY_BASE_URL),
   fastlyApiToken: z.string().min(1),
   fastlyScope: z.string().min(1).optional(),
   ...httpFields,

@@ -95,7 +95,7 @@ test('every invalid setting is reported at once', () => {
       [`protectedDomains.${first + 1}`, '"mail.google.com" is not a registrable domain'],
       ['blastRadius.maxEmailsPerDomain', 'must be a positive whole number'],
       ['blastRadius.windowMs', 'must be a positive whole number'],
-      ['dryRun', 'must be true, false, 1 or 0'],
+      ['dryRun', 'must be true, false, 1, 0, yes, no, on or off'],
     ],
   );
 });

@@ -65,3 +65,44 @@ test('a handler bug stops the consumer for good, reports it, and commits nothing
   assert.deepEqual(attempts, ['bug.example']);
   assert.equal(await bus.lag(groupId, topics.domainChecks.name), 1);
 });
+
+test('a handler slower than the session timeout keeps its partition and runs once', async () => {
+  const groupId = `g-${randomUUID()}`;
+  const handled: string[] = [];
+  const sub = await consumeTopic({
+    bus,
+    codec,
+    topic: topics.domainChecks,
+    groupId,
+    logger,
+    metrics: createMetrics('test'),
+    // The broker's smallest allowed session; the first record takes twice as long.
+    sessionTimeoutMs: 6_000,
+    parse: (value) => value as { checkId: string },
+    handle: async (value) => {
+      handled.push(value.checkId);
+      if (value.checkId === 'slow') await new Promise((resolve) => setTimeout(resolve, 12_000));
+    },
+  });
+  for (const checkId of ['slow', 'next']) {
+    const value = await codec.encode(topics.domainChecks, {
+      checkId,
+      domain: 'slow.example',
+      reason: 'manual',
+      requestedAt: Date.now(),
+      oldestVerifiedAt: null,
+    });
+    await bus.send(topics.domainChecks.name, [{ key: 'slow.example', value }]);
+  }
+  try {
+    await waitFor(
+      async () => (await bus.lag(groupId, topics.domainChecks.name)) === 0 && handled.length >= 3,
+      60_000,
+      'the slow record and the next to be committed',
+    );
+  } finally {
+    await sub.stop();
+  }
+  // The topic also holds the first test's record, handled here first.
+  assert.deepEqual(handled, ['c1', 'slow', 'next']);
+});

@@ -300,6 +300,36 @@ test('an address without a registrable domain is counted and logged, not checked
   );
 });
 
+test('an address without "@" is recorded as unmappable and never checked', async (t) => {
+  const h = await createHarness(t);
+  const change = userChange({ email: 'john.smith' });
+
+  const outcome = await h.watcher.handleUserChange(change);
+
+  assert.deepEqual(outcome, { ...nothing, result: 'applied', unmappable: 1 });
+  assert.deepEqual(h.checks, []);
+  assert.deepEqual(await watchedEmails(h), [
+    {
+      _id: '["user-1","john.smith"]',
+      userId: 'user-1',
+      address: 'john.smith',
+      domain: null,
+      unmappable: 'no_at_sign',
+      verified: true,
+      verifiedAt: T0 - HOUR,
+      removed: false,
+      pending: null,
+      lastOccurredAt: T0,
+      lastEventId: change.eventId,
+    },
+  ]);
+  assert.deepEqual(await h.db.collection('domains').countDocuments({}), 0);
+  assert.deepEqual(h.logs, [
+    unmappableLine(change.eventId, 'user-1', '***', 'no_at_sign', NO_AT_DETAIL),
+  ]);
+});
+
+const NO_AT_DETAIL = 'the address has no "@", so it names no domain';
 const IP_DETAIL = 'the address names an IP address, which has no registration';
 const SUFFIX_DETAIL = '"co.uk" is a public suffix, not a registrable domain';
 

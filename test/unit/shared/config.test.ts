@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
 import {
+  BASE_ENV_NAMES,
   baseSettingsFromEnv,
   baseSettingsSchema,
   loadConfig,
@@ -54,4 +55,20 @@ test('a service schema extends the base one', () => {
   const schema = baseSettingsSchema.extend({ dryRun: z.boolean() });
   const settings = loadConfig(schema, { ...baseSettingsFromEnv({}, 'enforcer'), dryRun: true });
   assert.equal(settings.dryRun, true);
+});
+
+test('errors name the variable the operator sets, and timers cannot overflow', () => {
+  const env = { KAFKA_BROKERS: 'localhost', SHUTDOWN_TIMEOUT_MS: '3000000000' };
+  assert.throws(
+    () => loadConfig(baseSettingsSchema, baseSettingsFromEnv(env, 'x'), BASE_ENV_NAMES),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.deepEqual(err.problems, [
+        'KAFKA_BROKERS (kafkaBrokers.0): expected host:port',
+        'SHUTDOWN_TIMEOUT_MS (shutdownTimeoutMs): at most 2147483647 ms (about 24.8 days), ' +
+          'the longest timer Node sets',
+      ]);
+      return true;
+    },
+  );
 });

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { registrableDomain } from '../../../services/shared/email-domain.ts';
+import {
+  registrableDomain,
+  registrableDomainOfAddress,
+} from '../../../services/shared/email-domain.ts';
 
 test('case, trailing dot and subdomains reduce to one registrable domain', () => {
   const expected = { ok: true, domain: 'example.co.uk', tld: 'uk', publicSuffix: 'co.uk' };
@@ -43,6 +46,7 @@ test('private-section suffixes are ignored: the ICANN registrable domain is watc
 test('inputs that cannot be mapped say why', () => {
   const reasons = Object.fromEntries(
     ['nobody@', 'x@[192.0.2.1]', 'x@192.0.2.1', 'x@co.uk', 'x@com', 'x@exa mple.com']
+      .concat(['x@localhost', 'nodomain', 'x@-bad-'])
       .concat([`x@${'a'.repeat(64)}.com`, `x@${'abcdefghi.'.repeat(26)}com`])
       .map((input) => {
         const mapped = registrableDomain(input);
@@ -56,7 +60,63 @@ test('inputs that cannot be mapped say why', () => {
     'x@co.uk': 'public_suffix_only',
     'x@com': 'public_suffix_only',
     'x@exa mple.com': 'invalid_hostname',
+    'x@localhost': 'single_label',
+    nodomain: 'single_label',
+    'x@-bad-': 'invalid_hostname',
     'x@aaaaaaaaaaaaaaaaaa': 'label_too_long',
     'x@abcdefghi.abcdefgh': 'name_too_long',
+  });
+});
+
+test('a single unlisted label is not called a public suffix; a listed one is', () => {
+  assert.deepEqual(
+    ['nodomain', 'a@localhost', 'com', 'co.uk'].map((input) => registrableDomain(input)),
+    [
+      {
+        ok: false,
+        reason: 'single_label',
+        detail: '"nodomain" has one label; a registrable domain has at least two',
+      },
+      {
+        ok: false,
+        reason: 'single_label',
+        detail: '"localhost" has one label; a registrable domain has at least two',
+      },
+      {
+        ok: false,
+        reason: 'public_suffix_only',
+        detail: '"com" is a public suffix, not a registrable domain',
+      },
+      {
+        ok: false,
+        reason: 'public_suffix_only',
+        detail: '"co.uk" is a public suffix, not a registrable domain',
+      },
+    ],
+  );
+});
+
+test('an address without "@" names no domain, and the reason does not repeat it', () => {
+  const expected = {
+    ok: false,
+    reason: 'no_at_sign',
+    detail: 'the address has no "@", so it names no domain',
+  };
+  assert.deepEqual(registrableDomainOfAddress('john.smith'), expected);
+  assert.deepEqual(registrableDomainOfAddress('john.example.co.uk'), expected);
+  assert.deepEqual(registrableDomainOfAddress(''), expected);
+});
+
+test('an address with "@" maps as registrableDomain maps it', () => {
+  const inputs = ['"a@b"@Mail.Example.CO.UK.', 'anna@Post.Bücher.DE', 'x@', 'x@co.uk', 'x@local'];
+  assert.deepEqual(
+    inputs.map((input) => registrableDomainOfAddress(input)),
+    inputs.map((input) => registrableDomain(input)),
+  );
+  assert.deepEqual(registrableDomainOfAddress('"a@b"@Mail.Example.CO.UK.'), {
+    ok: true,
+    domain: 'example.co.uk',
+    tld: 'uk',
+    publicSuffix: 'co.uk',
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { createLogger, maskEmail } from '../../../services/shared/logger.ts';
+import { createLogger, maskEmail, withLogContext } from '../../../services/shared/logger.ts';
 
 function capture(): { lines: Record<string, unknown>[]; stream: Writable } {
   const lines: Record<string, unknown>[] = [];
@@ -50,4 +50,31 @@ test('maskEmail keeps the domain and hides the local part', () => {
     ['alice@example.com', '"a@b"@x.org', 'no-at-sign', '@only.domain'].map(maskEmail),
     ['a***@example.com', '"***@x.org', '***', '***@only.domain'],
   );
+});
+
+test('lines written inside a message context carry its fields, from any component', async () => {
+  const { lines, stream } = capture();
+  const component = createLogger({ service: 'test', level: 'info' }, stream).child({
+    component: 'deep',
+  });
+  await withLogContext({ topic: 't', partition: 2, offset: '41', key: 'k' }, async () => {
+    await Promise.resolve();
+    component.info({ domain: 'example.com' }, 'inside');
+  });
+  component.info('outside');
+  const strip = ({ time: _time, ...rest }: Record<string, unknown>) => rest;
+  assert.deepEqual(lines.map(strip), [
+    {
+      level: 'info',
+      service: 'test',
+      component: 'deep',
+      topic: 't',
+      partition: 2,
+      offset: '41',
+      key: 'k',
+      domain: 'example.com',
+      msg: 'inside',
+    },
+    { level: 'info', service: 'test', component: 'deep', msg: 'outside' },
+  ]);
 });
