@@ -34,6 +34,8 @@ export interface Pipeline {
   ): Promise<void>;
   /** Publishes a lapse as the checker would, for tests of the enforcer alone. */
   publishLapse(lapse: DomainLapsed): Promise<void>;
+  /** The raw records of a topic's dead-letter topic, headers included. */
+  readDeadLetters(key: TopicKey, expected: number): Promise<IncomingMessage[]>;
   /** Every record on a topic so far, decoded; reads from the beginning with a fresh group. */
   readAll(key: TopicKey, expected: number, timeoutMs?: number): Promise<unknown[]>;
   close(): Promise<void>;
@@ -95,6 +97,7 @@ export async function createPipeline(label: string, baseEnv: Env): Promise<Pipel
       const value = await codec.encode(topics.domainLapsed, lapse);
       await bus.send(topics.domainLapsed.name, [{ key: lapse.domain, value }]);
     },
+    readDeadLetters: (key, expected) => readRaw(bus, topics[key].deadLetter, expected),
     readAll: (key, expected, timeoutMs) =>
       readTopic(bus, codec, topics, key, expected, timeoutMs ?? 30_000),
     async close() {
@@ -138,6 +141,25 @@ async function readTopic(
     await sub.stop();
   }
   return records;
+}
+
+async function readRaw(bus: KafkaBus, topic: string, expected: number) {
+  const found: IncomingMessage[] = [];
+  const sub = await bus.subscribe({
+    groupId: `raw-reader-${randomUUID()}`,
+    topic,
+    fromBeginning: true,
+    onMessage: async (message) => {
+      found.push(message);
+    },
+  });
+  try {
+    await waitFor(() => found.length >= expected, 30_000, `${expected} records on ${topic}`);
+    await sleep(1_500);
+  } finally {
+    await sub.stop();
+  }
+  return found;
 }
 
 export async function waitFor(

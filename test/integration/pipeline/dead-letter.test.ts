@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import type { IncomingMessage } from '../../../services/shared/kafka.ts';
 import { createPipeline, waitFor, type Pipeline } from '../../support/pipeline.ts';
 
 let pipeline: Pipeline;
@@ -12,24 +10,6 @@ before(async () => {
 });
 
 after(() => pipeline.close());
-
-async function readDeadLetters(topic: string, expected: number): Promise<IncomingMessage[]> {
-  const found: IncomingMessage[] = [];
-  const sub = await pipeline.bus.subscribe({
-    groupId: `dlq-reader-${randomUUID()}`,
-    topic,
-    fromBeginning: true,
-    onMessage: async (message) => {
-      found.push(message);
-    },
-  });
-  try {
-    await waitFor(() => found.length >= expected, 30_000, `${expected} dead letters`);
-  } finally {
-    await sub.stop();
-  }
-  return found;
-}
 
 test('a malformed change goes to the dead-letter topic and the next one is processed', async () => {
   const { usersChanges } = pipeline.topics;
@@ -43,7 +23,7 @@ test('a malformed change goes to the dead-letter topic and the next one is proce
     verifiedAt: Date.now(),
   });
 
-  const [letter] = await readDeadLetters(usersChanges.deadLetter, 1);
+  const [letter] = await pipeline.readDeadLetters('usersChanges', 1);
   assert.equal(letter?.key, 'u-bad');
   assert.equal(letter?.value?.toString(), '{"json":1}');
   assert.equal(letter?.headers['dg-error-code'], 'DG_MESSAGE_MALFORMED');

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import type { IncomingMessage } from '../../../services/shared/kafka.ts';
 import type { DomainStatus } from '../../../services/shared/records.ts';
-import { createPipeline, sleep, waitFor, type Pipeline } from '../../support/pipeline.ts';
+import { createPipeline, waitFor, type Pipeline } from '../../support/pipeline.ts';
 
 let pipeline: Pipeline;
 
@@ -40,31 +38,12 @@ async function publishStatus(value: DomainStatus): Promise<void> {
   await pipeline.bus.send(domainStatus.name, [{ key: value.domain, value: encoded }]);
 }
 
-async function deadLetters(topic: string, expected: number): Promise<IncomingMessage[]> {
-  const found: IncomingMessage[] = [];
-  const sub = await pipeline.bus.subscribe({
-    groupId: `dlq-reader-${randomUUID()}`,
-    topic,
-    fromBeginning: true,
-    onMessage: async (message) => {
-      found.push(message);
-    },
-  });
-  try {
-    await waitFor(() => found.length >= expected, 30_000, `${expected} dead letters`);
-    await sleep(1_500);
-  } finally {
-    await sub.stop();
-  }
-  return found;
-}
-
 test('a status for a subdomain is dead-lettered; the next status is recorded', async () => {
   const { domainStatus } = pipeline.topics;
   await publishStatus(status('Mail.Bad.Example'));
   await publishStatus(status('good.example'));
 
-  const letters = await deadLetters(domainStatus.deadLetter, 1);
+  const letters = await pipeline.readDeadLetters('domainStatus', 1);
   assert.deepEqual(
     letters.map((letter) => [
       letter.key,

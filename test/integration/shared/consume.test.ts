@@ -34,6 +34,17 @@ after(async () => {
   await bus.close();
 });
 
+async function publishCheck(checkId: string, domain: string): Promise<void> {
+  const value = await codec.encode(topics.domainChecks, {
+    checkId,
+    domain,
+    reason: 'manual',
+    requestedAt: Date.now(),
+    oldestVerifiedAt: null,
+  });
+  await bus.send(topics.domainChecks.name, [{ key: domain, value }]);
+}
+
 test('a handler bug stops the consumer for good, reports it, and commits nothing', async () => {
   const groupId = `g-${randomUUID()}`;
   const attempts: string[] = [];
@@ -50,14 +61,7 @@ test('a handler bug stops the consumer for good, reports it, and commits nothing
       throw new DomainGuardError('DG_PROVIDER_FAILED', 'a bug, not an outage');
     },
   });
-  const value = await codec.encode(topics.domainChecks, {
-    checkId: 'c1',
-    domain: 'bug.example',
-    reason: 'manual',
-    requestedAt: Date.now(),
-    oldestVerifiedAt: null,
-  });
-  await bus.send(topics.domainChecks.name, [{ key: 'bug.example', value }]);
+  await publishCheck('c1', 'bug.example');
 
   await waitFor(() => fatal.length > 0, 60_000, 'the consumer to give up');
   await sub.stop();
@@ -84,16 +88,7 @@ test('a handler slower than the session timeout keeps its partition and runs onc
       if (value.checkId === 'slow') await new Promise((resolve) => setTimeout(resolve, 12_000));
     },
   });
-  for (const checkId of ['slow', 'next']) {
-    const value = await codec.encode(topics.domainChecks, {
-      checkId,
-      domain: 'slow.example',
-      reason: 'manual',
-      requestedAt: Date.now(),
-      oldestVerifiedAt: null,
-    });
-    await bus.send(topics.domainChecks.name, [{ key: 'slow.example', value }]);
-  }
+  for (const checkId of ['slow', 'next']) await publishCheck(checkId, 'slow.example');
   try {
     await waitFor(
       async () => (await bus.lag(groupId, topics.domainChecks.name)) === 0 && handled.length >= 3,
