@@ -1,3 +1,4 @@
+import { Counter } from 'prom-client';
 import { z } from 'zod';
 import { consumeTopic } from '../shared/consume.ts';
 import type { Runtime, ServiceSpec } from '../shared/service.ts';
@@ -48,6 +49,13 @@ async function start(rt: Runtime<CheckerSettings>) {
       await bus.send(topics.domainLapsed.name, [{ key: lapsed.domain, value }]);
     },
   });
+  // Unknown answers are the ones to alert on: a provider down, a TLD we cannot ask.
+  const verdicts = new Counter({
+    name: 'dg_domain_checks_total',
+    help: 'Checks answered, by lifecycle state and provider',
+    labelNames: ['state', 'provider'],
+    registers: [rt.metrics.registry],
+  });
   const subscription = await consumeTopic({
     bus,
     codec,
@@ -57,7 +65,8 @@ async function start(rt: Runtime<CheckerSettings>) {
     metrics: rt.metrics,
     parse: parseCheckRequest,
     handle: async (request, ctx) => {
-      await checker.handle(request, ctx.logger);
+      const status = await checker.handle(request, ctx.logger);
+      verdicts.inc({ state: status.state, provider: status.provider });
     },
   });
   return {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 
 /**
  * Where the integration tests find the stack. scripts/test.sh starts the native stack and
@@ -20,4 +21,13 @@ export function mongoUriFor(database: string): string {
   const url = new URL(stackEnv.MONGODB_URI);
   url.pathname = `/${database}`;
   return url.toString();
+}
+
+/** A loopback port nothing listens on right now, for a server that cannot take port 0. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }

@@ -3,9 +3,11 @@ import { after, before, test } from 'node:test';
 import type { EmailUnverified } from '../../../services/shared/records.ts';
 import { createPipeline, waitFor, type Pipeline } from '../../support/pipeline.ts';
 import { startRdapServer, type RdapTestServer } from '../../support/rdap-server.ts';
+import { freePort } from '../../support/stack.ts';
 
 let rdap: RdapTestServer;
 let pipeline: Pipeline;
+let metricsPort: number;
 const verifiedAt = new Date('2024-01-15T10:00:00Z');
 
 before(async () => {
@@ -15,7 +17,10 @@ before(async () => {
     { _id: 'u-red' as never, email: 'alice@redemption.lol', emailVerified: verifiedAt },
     { _id: 'u-ok' as never, email: 'bob@google.com', emailVerified: verifiedAt },
   ]);
-  for (const name of ['watcher', 'checker', 'enforcer'] as const) await pipeline.start(name);
+  metricsPort = await freePort();
+  await pipeline.start('watcher');
+  await pipeline.start('checker', { METRICS_PORT: String(metricsPort) });
+  await pipeline.start('enforcer');
 });
 
 after(async () => {
@@ -71,4 +76,13 @@ test('a user at a domain in redemption ends unverified, once, with an audit reco
     email: 'bob@google.com',
     emailVerified: verifiedAt,
   });
+});
+
+test('the checker counts its verdicts on /metrics', async () => {
+  const body = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const lines = body.split('\n').filter((line) => line.startsWith('dg_domain_checks_total'));
+  assert.deepEqual(lines.sort(), [
+    'dg_domain_checks_total{state="redemption",provider="rdap",service="checker"} 1',
+    'dg_domain_checks_total{state="registered",provider="rdap",service="checker"} 1',
+  ]);
 });

@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { createMetrics, serveMetrics } from '../../../services/shared/metrics.ts';
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
+import { freePort } from '../../support/stack.ts';
 
 test('/metrics serves the shared counters with the service label', async () => {
   const metrics = createMetrics('checker');
