@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { registrableDomain } from '../shared/email-domain.ts';
 import { MalformedMessageError } from '../shared/errors.ts';
-import type { Logger } from '../shared/logger.ts';
+import { maskIfAddress, type Logger } from '../shared/logger.ts';
 import {
   CHECK_REASONS,
   isLapsed,
@@ -88,14 +88,13 @@ export function parseCheckRequest(value: unknown): DomainCheckRequest {
     throw new MalformedMessageError(`unknown check reason "${String(request.reason)}"`);
   }
   const mapped = registrableDomain(request.domain);
+  const shown = maskIfAddress(request.domain);
   if (!mapped.ok) {
-    throw new MalformedMessageError(
-      `domain "${request.domain}" is not checkable: ${mapped.detail}`,
-    );
+    throw new MalformedMessageError(`domain "${shown}" is not checkable: ${mapped.detail}`);
   }
   if (mapped.domain !== request.domain) {
     throw new MalformedMessageError(
-      `domain "${request.domain}" is not a registrable domain (expected "${mapped.domain}")`,
+      `domain "${shown}" is not a registrable domain (expected "${mapped.domain}")`,
     );
   }
   return request;

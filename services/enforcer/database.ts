@@ -1,4 +1,5 @@
-import { MongoError, MongoServerError } from 'mongodb';
+export { isDuplicateKey } from '../shared/mongo.ts';
+import { MongoError } from 'mongodb';
 import { DomainGuardError } from '../shared/errors.ts';
 
 /**
@@ -17,11 +18,6 @@ export async function guardDatabase<T>(operation: string, work: () => Promise<T>
       cause: err,
     });
   }
-}
-
-/** Two writers upserting the same _id at once: one of them loses with E11000. */
-export function isDuplicateKey(err: unknown): boolean {
-  return err instanceof MongoServerError && err.code === 11000;
 }
 
 /** Reads a value at a dotted path such as `profile.email`; arrays are not traversed. */

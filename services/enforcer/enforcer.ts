@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { MalformedMessageError } from '../shared/errors.ts';
-import { maskEmail, type Logger } from '../shared/logger.ts';
+import { maskEmail, maskIfAddress, type Logger } from '../shared/logger.ts';
 import type { DomainLapsed } from '../shared/records.ts';
 import { createAuditLog, type AuditLog, type Publish } from './audit-log.ts';
 import { asRegistrable, scanDomain, type DomainScan } from './candidates.ts';
@@ -107,7 +107,8 @@ async function handle(ctx: Context, lapsed: DomainLapsed): Promise<EnforcementOu
 function lapsedDomain(lapsed: DomainLapsed): string {
   const domain = asRegistrable(lapsed.domain);
   if (domain !== null) return domain;
-  throw new MalformedMessageError(`lapsed domain "${lapsed.domain}" is not a registrable domain`);
+  const shown = maskIfAddress(lapsed.domain);
+  throw new MalformedMessageError(`lapsed domain "${shown}" is not a registrable domain`);
 }
 
 async function holdIfTooLarge(

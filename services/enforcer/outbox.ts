@@ -112,6 +112,9 @@ async function settle(
   const states = await deps.users.statesOf(userKey, entries.map(refOf));
   const tally = { unverified: 0, alreadyDone: 0 };
   for (const [i, entry] of entries.entries()) {
+    // Only an address that is unverified now was unverified by us; one verified again since
+    // (`reverified`) is skipped and owes no event, even if an interrupted attempt of ours had
+    // unverified it before its owner verified it again.
     const status = states[i] === 'unverified' ? 'unverified' : 'skipped';
     const moved = await deps.audit.close(entry._id, status, deps.now());
     if (!moved) tally.alreadyDone += 1;

@@ -14,7 +14,11 @@ export interface AddressRef {
  * verified as read: unverified, or verified again at another time since. `absent`: the user or
  * the address is gone.
  */
-export type AddressState = 'verified' | 'unverified' | 'absent';
+/**
+ * `reverified`: verified again since it was read (another verification time). Its owner proved
+ * control after the lapse was seen, so it is neither ours to unverify nor to report.
+ */
+export type AddressState = 'verified' | 'reverified' | 'unverified' | 'absent';
 
 export interface UnverifyPlan {
   /** Conditions that keep the write on the entries that were read. */
@@ -44,7 +48,7 @@ function singleAdapter(layout: SingleLayout): LayoutAdapter {
     if (doc === null || valueAt(doc, emailField) !== ref.address) return 'absent';
     const raw = valueAt(doc, verifiedAtField);
     if (!isVerifiedValue(raw)) return 'unverified';
-    return epochMs(raw) === ref.verifiedAt ? 'verified' : 'unverified';
+    return epochMs(raw) === ref.verifiedAt ? 'verified' : 'reverified';
   };
   return {
     projection: { [emailField]: 1, [verifiedAtField]: 1 },
@@ -104,7 +108,8 @@ function listAdapter(layout: ListLayout): LayoutAdapter {
     stateIn(doc, ref) {
       const same = entries(doc).filter(({ entry }) => entry[addressField] === ref.address);
       if (same.length === 0) return 'absent';
-      return same.some(({ entry }) => isAsRead(entry, ref)) ? 'verified' : 'unverified';
+      if (same.some(({ entry }) => isAsRead(entry, ref))) return 'verified';
+      return same.some(({ entry }) => entry[verifiedField] === true) ? 'reverified' : 'unverified';
     },
   };
 }

@@ -21,6 +21,14 @@ export function maskEmail(address: string): string {
   return `${local.slice(0, 1)}***${address.slice(at)}`;
 }
 
+/**
+ * For values that should be domains but come from outside: an address that arrived in their
+ * place is masked before it reaches a log line or a dead-letter reason.
+ */
+export function maskIfAddress(value: string): string {
+  return value.includes('@') ? maskEmail(value) : value;
+}
+
 const messageContext = new AsyncLocalStorage<Readonly<Record<string, unknown>>>();
 
 /**

@@ -24,6 +24,11 @@ export async function connectMongo(uri: string): Promise<MongoConnection> {
   }
 }
 
+/** True for a duplicate-key error (E11000): an insert that found its _id already there. */
+export function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'code' in err && err.code === 11000;
+}
+
 /** Credentials in a URI must not reach the logs. */
 export function redactUri(uri: string): string {
   return uri.replace(/\/\/[^@/]*@/, '//***@');

@@ -1,3 +1,4 @@
+export { isDuplicateKey } from '../shared/mongo.ts';
 import { DomainGuardError } from '../shared/errors.ts';
 
 /**
@@ -14,9 +15,4 @@ export async function dbCall<T>(operation: string, run: () => Promise<T>): Promi
       cause: err,
     });
   }
-}
-
-/** True for a MongoDB duplicate-key error, which concurrent upserts of one _id can raise. */
-export function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && 'code' in err && err.code === 11000;
 }

@@ -1,6 +1,6 @@
 import { registrableDomain } from '../shared/email-domain.ts';
 import { MalformedMessageError } from '../shared/errors.ts';
-import { maskEmail } from '../shared/logger.ts';
+import { maskIfAddress } from '../shared/logger.ts';
 import type { DomainStatus } from '../shared/records.ts';
 
 /**
@@ -12,7 +12,7 @@ import type { DomainStatus } from '../shared/records.ts';
 export function parseDomainStatus(value: unknown): DomainStatus {
   const status = value as DomainStatus;
   const mapped = registrableDomain(status.domain);
-  const shown = status.domain.includes('@') ? maskEmail(status.domain) : status.domain;
+  const shown = maskIfAddress(status.domain);
   if (!mapped.ok) {
     throw new MalformedMessageError(`status for "${shown}": ${mapped.reason}: ${mapped.detail}`);
   }

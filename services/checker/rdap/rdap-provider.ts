@@ -100,8 +100,9 @@ export function toOutcome(result: FetchResult, redirectors: readonly string[]): 
     return { kind: 'failed', server: result.url, httpStatus: result.status, reason };
   }
   if (result.status === 404) {
-    // A registry reached through a redirect is authoritative; the redirector itself is not.
-    const authoritative = result.redirected || !isUnder(result.url, redirectors);
+    // Who said 404 decides, however the request got there: a registry reached through a
+    // redirect is authoritative, a redirector (even one redirected to) is not.
+    const authoritative = !isUnder(result.url, redirectors);
     return { kind: 'not_found', server: result.url, authoritative };
   }
   if (result.status < 200 || result.status > 299) {

@@ -115,6 +115,23 @@ test('a pending entry whose address was removed meanwhile is skipped without eve
   assert.deepEqual(await h.all('unverifications'), [expectedEntry(lapse(), ALICE, skipped)]);
 });
 
+test('a pending entry whose address was verified again since is skipped without event', async (t) => {
+  const h = await openHarness(t);
+  // Verified again after the lapse was observed: its owner has proved control since.
+  await h.insert('users', [{ _id: 'u1', email: ALICE.email, emailVerified: new Date(LATER) }]);
+  await h.insert('unverifications', [expectedEntry(lapse(), ALICE, PENDING)]);
+  h.clock.now = LATER;
+
+  const outcome = await h.enforcer.handle(lapse());
+
+  assert.deepEqual(h.events, []);
+  assert.equal(outcome.kind === 'enforced' && outcome.published, 0);
+  const skipped = { ...PENDING, status: 'skipped' };
+  assert.deepEqual(await h.all('unverifications'), [expectedEntry(lapse(), ALICE, skipped)]);
+  const users = await h.all('users');
+  assert.deepEqual(users, [{ _id: 'u1', email: ALICE.email, emailVerified: new Date(LATER) }]);
+});
+
 test('two deliveries of one lapse at once unverify once and agree on the events', async (t) => {
   const h = await openHarness(t, { layout: { kind: 'list' } });
   const users = ['u1', 'u2', 'u3'].map((id) => ({

@@ -3,6 +3,7 @@ import { after, before, test, type TestContext } from 'node:test';
 import type { Verdict } from '../../../services/checker/provider.ts';
 import {
   createRdapProvider,
+  toOutcome,
   type RdapProviderOptions,
 } from '../../../services/checker/rdap/rdap-provider.ts';
 import { createLogger, type Logger } from '../../../services/shared/logger.ts';
@@ -343,4 +344,20 @@ test('an aborted check rejects instead of producing a verdict', async (t) => {
   const pending = rdap.check('google.com', { oldestVerifiedAt: null, signal: controller.signal });
   setTimeout(() => controller.abort(new Error('shutting down')), 50);
   await assert.rejects(pending, { message: 'shutting down' });
+});
+
+test('a 404 is a verdict only from a registry, whatever redirects led there', () => {
+  const answer = (url: string, redirected: boolean) =>
+    toOutcome({ ok: true, url, status: 404, headers: {}, body: '', redirected, attempts: 1 }, [
+      'https://rdap.org/',
+      'https://fallback.example/rdap/',
+    ]);
+  assert.deepEqual(
+    [
+      answer('https://rdap.verisign.com/com/v1/domain/gone.com', true),
+      answer('https://rdap.org/domain/gone.de', true),
+      answer('https://fallback.example/rdap/domain/gone.de', false),
+    ].map((o) => o.kind === 'not_found' && o.authoritative),
+    [true, false, false],
+  );
 });
