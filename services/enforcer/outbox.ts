@@ -21,7 +21,10 @@ export interface OutboxDeps {
 export interface EnforceCounts {
   /** Entries this call settled as unverified, including those of an interrupted attempt. */
   unverified: number;
-  /** Entries an earlier or concurrent delivery of this lapse had already settled. */
+  /**
+   * Addresses an earlier or concurrent delivery of this lapse had already unverified (entries
+   * it settled as skipped are not counted).
+   */
   alreadyDone: number;
   skippedVerifiedAfter: number;
   /** Events published by this call, including ones an earlier attempt failed to send. */
