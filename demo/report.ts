@@ -134,11 +134,13 @@ function clip(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
 }
 
+const DROPPED = ' (dropped at exit; --keep keeps it)';
+
 export function printReport(report: Report, json: boolean): string {
   if (json) return `${JSON.stringify(report, null, 2)}\n`;
   const lines = [
     `domain-guard demo (${report.live ? 'live RDAP' : 'recorded RDAP answers'}), ` +
-      `database ${report.database}${report.databaseKept ? '' : ' (dropped at exit; --keep keeps it)'}`,
+      `database ${report.database}${report.databaseKept ? '' : DROPPED}`,
     '',
     'domains',
     ...report.domains.map(

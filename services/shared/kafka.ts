@@ -7,6 +7,7 @@ import {
   Kafka,
   Partitioners,
   logLevel as KafkaLogLevel,
+  type Admin,
   type Consumer,
   type Producer,
 } from 'kafkajs';
@@ -147,10 +148,19 @@ async function connectProducer(kafka: Kafka): Promise<Producer> {
   return producer;
 }
 
-async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): Promise<void> {
+/** One short-lived admin connection per call: these are start-up and tooling paths. */
+async function withAdmin<T>(kafka: Kafka, work: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = kafka.admin();
   await admin.connect();
   try {
+    return await work(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): Promise<void> {
+  return withAdmin(kafka, async (admin) => {
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.name));
     if (missing.length === 0) return;
@@ -162,49 +172,33 @@ async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): Promise<
         configEntries: s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
       })),
     });
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 async function missingTopics(kafka: Kafka, names: readonly string[]): Promise<string[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  return withAdmin(kafka, async (admin) => {
     const existing = new Set(await admin.listTopics());
     return names.filter((name) => !existing.has(name));
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 async function deleteTopics(kafka: Kafka, names: readonly string[]): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  return withAdmin(kafka, async (admin) => {
     const existing = new Set(await admin.listTopics());
     const topics = names.filter((name) => existing.has(name));
     if (topics.length > 0) await admin.deleteTopics({ topics });
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 async function topicSize(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  return withAdmin(kafka, async (admin) => {
     const ends = await admin.fetchTopicOffsets(topic);
     return ends.reduce((sum, end) => sum + Number(end.high) - Number(end.low), 0);
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 async function groupLag(kafka: Kafka, groupId: string, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  return withAdmin(kafka, async (admin) => {
     const [ends, [committed]] = await Promise.all([
       admin.fetchTopicOffsets(topic),
       admin.fetchOffsets({ groupId, topics: [topic] }),
@@ -215,9 +209,7 @@ async function groupLag(kafka: Kafka, groupId: string, topic: string): Promise<n
       const from = Math.max(done.get(end.partition) ?? -1, Number(end.low));
       return sum + Math.max(0, Number(end.high) - from);
     }, 0);
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 async function subscribe(

@@ -1,4 +1,4 @@
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient, MongoError, type Db } from 'mongodb';
 import { DomainGuardError } from './errors.ts';
 
 export interface MongoConnection {
@@ -21,6 +21,24 @@ export async function connectMongo(uri: string): Promise<MongoConnection> {
       `cannot reach MongoDB at ${redactUri(uri)}; check MONGODB_URI and that the server runs`,
       { retriable: true, cause: err },
     );
+  }
+}
+
+/**
+ * Runs database work and turns a driver error into a retriable `DG_DATABASE_FAILED`, so the
+ * consumer leaves the offset uncommitted and the message is delivered again. Every handler is
+ * idempotent, which is what makes retrying from the top safe. Errors that are not the driver's
+ * (a failed publish, a malformed record) pass through unchanged.
+ */
+export async function guardDatabase<T>(operation: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (!(err instanceof MongoError)) throw err;
+    throw new DomainGuardError('DG_DATABASE_FAILED', `database failed during ${operation}`, {
+      retriable: true,
+      cause: err,
+    });
   }
 }
 

@@ -2,7 +2,7 @@ import type { Collection, Db, Filter } from 'mongodb';
 import type { UnmappableReason } from '../shared/email-domain.ts';
 import { DomainGuardError } from '../shared/errors.ts';
 import type { PendingReason } from './change-plan.ts';
-import { dbCall, isDuplicateKey } from './database.ts';
+import { guardDatabase, isDuplicateKey } from '../shared/mongo.ts';
 
 /** A check a recorded change still owes; cleared once the domain's check was requested. */
 export interface PendingCheck {
@@ -65,7 +65,7 @@ export function createAddressStore(db: Db, collectionName: string): AddressStore
     removeUser: (userId, version) => removeUser(emails, userId, version),
     countVerified: (domain) => countVerified(emails, domain),
     clearPending: (id, checkId) =>
-      dbCall('clear pending check', async () => {
+      guardDatabase('clear pending check', async () => {
         await emails.updateOne(
           { _id: id, 'pending.checkId': checkId },
           { $set: { pending: null } },
@@ -77,7 +77,7 @@ export function createAddressStore(db: Db, collectionName: string): AddressStore
 async function ensureIndexes(emails: Collection<WatchedEmail>): Promise<void> {
   // One call per index: FerretDB 1.24 drops the connection when a createIndexes command
   // lists several indexes that all exist already.
-  await dbCall('create watched email indexes', async () => {
+  await guardDatabase('create watched email indexes', async () => {
     await emails.createIndex({ userId: 1 }, { name: 'by_user' });
     // Serves both the count and the oldest-verification lookup of countVerified.
     await emails.createIndex({ domain: 1, verified: 1, verifiedAt: 1 }, { name: 'by_domain' });
@@ -106,7 +106,7 @@ async function apply(
   const next = versioned(state, version);
   const inserted = await insertIfAbsent(emails, _id, next);
   const applied = inserted || (await updateIfOlder(emails, _id, next, version));
-  const doc = await dbCall('read watched email', () => emails.findOne({ _id }));
+  const doc = await guardDatabase('read watched email', () => emails.findOne({ _id }));
   if (doc === null) {
     // Only a concurrent drop of the collection gets here; retrying rebuilds the document.
     throw new DomainGuardError('DG_DATABASE_FAILED', 'watched email vanished after its write', {
@@ -122,7 +122,7 @@ async function insertIfAbsent(
   _id: string,
   next: Omit<WatchedEmail, '_id'>,
 ): Promise<boolean> {
-  return dbCall('insert watched email', async () => {
+  return guardDatabase('insert watched email', async () => {
     try {
       await emails.insertOne({ _id, ...next });
       return true;
@@ -140,7 +140,7 @@ async function updateIfOlder(
   next: Omit<WatchedEmail, '_id'>,
   version: ChangeVersion,
 ): Promise<boolean> {
-  const result = await dbCall('update watched email', () =>
+  const result = await guardDatabase('update watched email', () =>
     emails.updateOne({ _id, ...olderThan(version) }, { $set: next }),
   );
   return result.matchedCount === 1;
@@ -159,10 +159,10 @@ async function removeUser(
     lastOccurredAt: version.occurredAt,
     lastEventId: version.eventId,
   };
-  const result = await dbCall('remove user addresses', () =>
+  const result = await guardDatabase('remove user addresses', () =>
     emails.updateMany({ userId, ...olderThan(version) }, { $set: tombstone }),
   );
-  const docs = await dbCall('read user addresses', () =>
+  const docs = await guardDatabase('read user addresses', () =>
     emails.find({ userId }).sort({ _id: 1 }).toArray(),
   );
   return { docs, applied: result.matchedCount > 0 };
@@ -174,9 +174,11 @@ async function countVerified(
 ): Promise<{ count: number; oldestVerifiedAt: number | null }> {
   // Two indexed reads instead of one $group: FerretDB 1.24 has no $min accumulator.
   const filter = { domain, verified: true };
-  const count = await dbCall('count verified addresses', () => emails.countDocuments(filter));
+  const count = await guardDatabase('count verified addresses', () =>
+    emails.countDocuments(filter),
+  );
   if (count === 0) return { count, oldestVerifiedAt: null };
-  const oldest = await dbCall('find oldest verification', () =>
+  const oldest = await guardDatabase('find oldest verification', () =>
     emails
       .find(filter, { projection: { verifiedAt: 1 } })
       .sort({ verifiedAt: 1 })

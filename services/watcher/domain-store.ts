@@ -1,7 +1,7 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import { DomainGuardError } from '../shared/errors.ts';
 import type { CheckReason, DomainStatus, LifecycleState } from '../shared/records.ts';
-import { dbCall, isDuplicateKey } from './database.ts';
+import { guardDatabase, isDuplicateKey } from '../shared/mongo.ts';
 import { createKeyedLock } from './keyed-lock.ts';
 
 /** The part of a status's evidence worth keeping next to the domain. */
@@ -102,14 +102,14 @@ export function createDomainStore(db: Db, collectionName: string): DomainStore {
   const locked = createKeyedLock();
   return {
     ensureIndexes: () =>
-      dbCall('create domain indexes', async () => {
+      guardDatabase('create domain indexes', async () => {
         await domains.createIndex({ watched: 1, nextCheckAt: 1, _id: 1 }, { name: 'sweep_due' });
       }),
     recount: (domain, count) => locked(domain, () => recount(domains, domain, count)),
     claim: (request) => locked(request.domain, () => claim(domains, request)),
     release: (domain, checkId, before) =>
       locked(domain, () =>
-        dbCall('release check claim', async () => {
+        guardDatabase('release check claim', async () => {
           await domains.updateOne({ _id: domain, claimId: checkId }, { $set: before });
         }),
       ),
@@ -133,7 +133,7 @@ async function recount(
 ): Promise<void> {
   const seq = await nextRecountSeq(domains, domain);
   const counted = await count();
-  await dbCall('write domain count', () =>
+  await guardDatabase('write domain count', () =>
     domains.updateOne(
       { _id: domain, countedSeq: { $lt: seq } },
       {
@@ -155,7 +155,7 @@ async function nextRecountSeq(domains: Collection<DomainDoc>, domain: string): P
       { $inc: { recountSeq: 1 } },
       { returnDocument: 'after' },
     );
-  const doc = await dbCall('number domain recount', async () => {
+  const doc = await guardDatabase('number domain recount', async () => {
     const existing = await bump();
     if (existing !== null) return existing;
     await insertDomain(domains, domain);
@@ -206,7 +206,7 @@ async function claim(
     lastCheckReason: request.reason,
     claimId: request.checkId,
   };
-  return dbCall('claim domain check', () =>
+  return guardDatabase('claim domain check', () =>
     domains.findOneAndUpdate(claimFilter(request), { $set: claimed }, { returnDocument: 'before' }),
   );
 }
@@ -227,7 +227,7 @@ async function recordStatus(
     nextCheckAt,
   };
   const record = async () => (await domains.updateOne(filter, { $set: recorded })).matchedCount;
-  return dbCall('record domain status', async () => {
+  return guardDatabase('record domain status', async () => {
     if ((await record()) === 1) return true;
     // Not matched: either a newer status is stored or the domain is new to the watcher.
     if ((await domains.countDocuments({ _id: status.domain }, { limit: 1 })) === 1) return false;
@@ -265,7 +265,7 @@ async function dueBatch(
         ],
       }
     : {};
-  return dbCall('read due domains', () =>
+  return guardDatabase('read due domains', () =>
     domains
       .find(
         { watched: true, nextCheckAt: { $lte: dueBy }, ...next },

@@ -1,7 +1,12 @@
 import type { Logger } from '../../shared/logger.ts';
 import type { Evidence, LifecycleState } from '../../shared/records.ts';
 import { bareEvidence, type CheckContext, type StatusProvider, type Verdict } from '../provider.ts';
-import { createRdapClient, type FetchResult, type RdapClientOptions } from '../rdap/rdap-client.ts';
+import {
+  createRdapClient,
+  failureReason,
+  type FetchResult,
+  type RdapClientOptions,
+} from '../rdap/rdap-client.ts';
 import { classifyStatusWords } from './status-vocabulary.ts';
 
 /** One HTTP request to a status API. */
@@ -80,9 +85,7 @@ function judge(
   domain: string,
 ): Judgement {
   if (!result.ok) {
-    const tries = result.attempts === 1 ? '1 attempt' : `${result.attempts} attempts`;
-    const reason = `${result.error.message} (${result.error.code}, ${tries})`;
-    return unknown(server, result.status, reason);
+    return unknown(server, result.status, failureReason(result));
   }
   if (result.status === 401 || result.status === 403) {
     return unknown(server, result.status, `refused with HTTP ${result.status}: check the API key`);

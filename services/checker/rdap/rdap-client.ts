@@ -56,6 +56,12 @@ export interface GetOptions {
   headers?: Record<string, string>;
 }
 
+/** Why a GET gave up, for evidence: `connect ECONNREFUSED (UND_ERR_..., 3 attempts)`. */
+export function failureReason(result: Extract<FetchResult, { ok: false }>): string {
+  const tries = result.attempts === 1 ? '1 attempt' : `${result.attempts} attempts`;
+  return `${result.error.message} (${result.error.code}, ${tries})`;
+}
+
 /** The last answer of a GET, after redirects and retries. */
 export type FetchResult =
   | {

@@ -2,7 +2,12 @@ import type { Logger } from '../../shared/logger.ts';
 import { classify, type RdapOutcome } from '../classify.ts';
 import type { CheckContext, StatusProvider, Verdict } from '../provider.ts';
 import { createBootstrap, domainQueryUrl, type Bootstrap } from './bootstrap.ts';
-import { createRdapClient, type FetchResult, type RdapClientOptions } from './rdap-client.ts';
+import {
+  createRdapClient,
+  failureReason,
+  type FetchResult,
+  type RdapClientOptions,
+} from './rdap-client.ts';
 
 /** Redirectors answer 302 to the registry, or 404 for TLDs they do not know (NOTES.md §5.2). */
 export const KNOWN_REDIRECTORS: readonly string[] = ['https://rdap.org/'];
@@ -95,8 +100,7 @@ async function lookUp(lookup: Lookup, name: string, signal?: AbortSignal): Promi
 /** Reads the HTTP result; which server answered decides whether a 404 is a verdict. */
 export function toOutcome(result: FetchResult, redirectors: readonly string[]): RdapOutcome {
   if (!result.ok) {
-    const tries = result.attempts === 1 ? '1 attempt' : `${result.attempts} attempts`;
-    const reason = `${result.error.message} (${result.error.code}, ${tries})`;
+    const reason = failureReason(result);
     return { kind: 'failed', server: result.url, httpStatus: result.status, reason };
   }
   if (result.status === 404) {

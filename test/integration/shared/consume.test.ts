@@ -45,21 +45,33 @@ async function publishCheck(checkId: string, domain: string): Promise<void> {
   await bus.send(topics.domainChecks.name, [{ key: domain, value }]);
 }
 
-test('a handler bug stops the consumer for good, reports it, and commits nothing', async () => {
-  const groupId = `g-${randomUUID()}`;
-  const attempts: string[] = [];
-  const sub = await consumeTopic({
+type Check = { checkId: string; domain: string };
+
+/** Consumes the checks topic in a new group with `handle`; `extra` adds options. */
+function consumeChecks(
+  groupId: string,
+  handle: (value: Check) => Promise<void>,
+  extra: { sessionTimeoutMs?: number } = {},
+) {
+  return consumeTopic({
     bus,
     codec,
     topic: topics.domainChecks,
     groupId,
     logger,
     metrics: createMetrics('test'),
-    parse: (value) => value as { domain: string },
-    handle: async (value) => {
-      attempts.push(value.domain);
-      throw new DomainGuardError('DG_PROVIDER_FAILED', 'a bug, not an outage');
-    },
+    parse: (value) => value as Check,
+    handle,
+    ...extra,
+  });
+}
+
+test('a handler bug stops the consumer for good, reports it, and commits nothing', async () => {
+  const groupId = `g-${randomUUID()}`;
+  const attempts: string[] = [];
+  const sub = await consumeChecks(groupId, async (value) => {
+    attempts.push(value.domain);
+    throw new DomainGuardError('DG_PROVIDER_FAILED', 'a bug, not an outage');
   });
   await publishCheck('c1', 'bug.example');
 
@@ -73,21 +85,12 @@ test('a handler bug stops the consumer for good, reports it, and commits nothing
 test('a handler slower than the session timeout keeps its partition and runs once', async () => {
   const groupId = `g-${randomUUID()}`;
   const handled: string[] = [];
-  const sub = await consumeTopic({
-    bus,
-    codec,
-    topic: topics.domainChecks,
-    groupId,
-    logger,
-    metrics: createMetrics('test'),
-    // The broker's smallest allowed session; the first record takes twice as long.
-    sessionTimeoutMs: 6_000,
-    parse: (value) => value as { checkId: string },
-    handle: async (value) => {
-      handled.push(value.checkId);
-      if (value.checkId === 'slow') await new Promise((resolve) => setTimeout(resolve, 12_000));
-    },
-  });
+  const slow = async (value: Check) => {
+    handled.push(value.checkId);
+    if (value.checkId === 'slow') await new Promise((resolve) => setTimeout(resolve, 12_000));
+  };
+  // The broker's smallest allowed session; the first record takes twice as long.
+  const sub = await consumeChecks(groupId, slow, { sessionTimeoutMs: 6_000 });
   for (const checkId of ['slow', 'next']) await publishCheck(checkId, 'slow.example');
   try {
     await waitFor(
